@@ -1,0 +1,75 @@
+# Helpers that give every target of the project the same flags, install rules and export.
+
+set(AWSFOTA_WARNINGS -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow
+    -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual -Wimplicit-fallthrough -Werror)
+
+# Flags for any target of ours (libraries, programs, tests).
+function(awsfota_target_defaults target)
+  target_compile_options(${target} PRIVATE ${AWSFOTA_WARNINGS})
+endfunction()
+
+# awsfota_add_layer(NAME jobs SOURCES a.cpp b.cpp [PUBLIC_DEPS ...] [PRIVATE_DEPS ...] [PC_REQUIRES ...])
+# Makes the static library awsfota_<NAME> (alias awsfota::<NAME>), exported and installed, and adds it
+# to the umbrella target awsfota::awsfota and to the pkg-config file.
+function(awsfota_add_layer)
+  cmake_parse_arguments(L "" "NAME" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS;PC_REQUIRES" ${ARGN})
+  set(target awsfota_${L_NAME})
+  add_library(${target} STATIC ${L_SOURCES})
+  add_library(awsfota::${L_NAME} ALIAS ${target})
+  set_target_properties(${target} PROPERTIES EXPORT_NAME ${L_NAME} OUTPUT_NAME awsfota_${L_NAME})
+  target_include_directories(${target}
+    PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>
+    PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(${target} PUBLIC ${L_PUBLIC_DEPS} PRIVATE ${L_PRIVATE_DEPS})
+  awsfota_target_defaults(${target})
+  install(TARGETS ${target} EXPORT awsfotaTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  set_property(GLOBAL APPEND PROPERTY AWSFOTA_LAYERS ${target})
+  set_property(GLOBAL APPEND PROPERTY AWSFOTA_PC_REQUIRES ${L_PC_REQUIRES})
+endfunction()
+
+# awsfota_add_test(NAME SOURCES ... LIBS ...): a GoogleTest executable whose cases ctest lists one by one.
+function(awsfota_add_test name)
+  cmake_parse_arguments(T "" "" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
+  target_compile_definitions(${name} PRIVATE
+    AWSFOTA_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    AWSFOTA_SHARED_DIR="${PROJECT_SOURCE_DIR}/../shared")
+  awsfota_target_defaults(${name})
+  if(NOT T_LABELS)
+    set(T_LABELS unit)
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${T_LABELS}" TIMEOUT 300)
+endfunction()
+
+# The umbrella target, the CMake package and the pkg-config file, made once all layers exist.
+function(awsfota_install_package)
+  include(CMakePackageConfigHelpers)
+  get_property(layers GLOBAL PROPERTY AWSFOTA_LAYERS)
+  get_property(pc_requires GLOBAL PROPERTY AWSFOTA_PC_REQUIRES)
+  add_library(awsfota INTERFACE)
+  add_library(awsfota::awsfota ALIAS awsfota)
+  target_link_libraries(awsfota INTERFACE ${layers})
+  install(TARGETS awsfota EXPORT awsfotaTargets)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/awsfota DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(EXPORT awsfotaTargets NAMESPACE awsfota:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/awsfota)
+  configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/awsfotaConfig.cmake.in
+    ${PROJECT_BINARY_DIR}/awsfotaConfig.cmake INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/awsfota)
+  write_basic_package_version_file(${PROJECT_BINARY_DIR}/awsfotaConfigVersion.cmake
+    COMPATIBILITY SameMinorVersion)
+  install(FILES ${PROJECT_BINARY_DIR}/awsfotaConfig.cmake ${PROJECT_BINARY_DIR}/awsfotaConfigVersion.cmake
+    DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/awsfota)
+
+  # Static libraries: list them dependents first so the linker resolves every symbol.
+  set(pc_libs "")
+  list(REVERSE layers)
+  foreach(l IN LISTS layers)
+    string(APPEND pc_libs " -l${l}")
+  endforeach()
+  list(REMOVE_DUPLICATES pc_requires)
+  list(JOIN pc_requires " " AWSFOTA_PC_REQUIRES_PRIVATE)
+  set(AWSFOTA_PC_LIBS "${pc_libs}")
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/awsfota.pc.in ${PROJECT_BINARY_DIR}/awsfota.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/awsfota.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endfunction()
