@@ -1,7 +1,9 @@
 # Helpers that give every target of the project the same flags, install rules and export.
 
 set(AWSFOTA_WARNINGS -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow
-    -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual -Wimplicit-fallthrough -Werror)
+    -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual -Wimplicit-fallthrough -Werror
+    # C++20 designated initializers that leave members at their defaults are the intended style.
+    -Wno-missing-field-initializers)
 
 # Flags for any target of ours (libraries, programs, tests).
 function(awsfota_target_defaults target)

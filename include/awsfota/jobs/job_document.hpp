@@ -33,7 +33,8 @@ struct FirmwareLocation {
   bool https = true;              // false only for protocol/scheme "http"
   std::string host;               // no brackets, no port
   std::optional<std::uint16_t> port;
-  std::string path;               // starts with exactly one '/', query included ("/a/b.bin?X-Amz-...")
+  std::string path;               // starts with exactly one '/', query included ("/a/b.bin?X-Amz-..."),
+                                  // fragment ("#...") dropped
 
   // "https://host[:port]/path"
   [[nodiscard]] std::string url() const;
@@ -68,11 +69,26 @@ enum class DocumentErrorCode {
   TooLarge,           // over AWS's 32,768-character document limit
 };
 
+[[nodiscard]] std::string_view to_string(DocumentErrorCode code) noexcept;  // "MissingField", ...
+
 struct DocumentError {
   DocumentErrorCode code = DocumentErrorCode::InvalidJson;
   std::string reason;  // a sentence a person can act on, naming the field
 };
 
+// Parses a job document (the JSON text of the "jobDocument" object).
+//  - location.url, when it is a string, wins over protocol/host/path: scheme http or https (any case),
+//    host (a name, an IPv4 address or an IPv6 address in brackets), optional port 1..65535, path and
+//    query. No user information, no empty host.
+//  - Otherwise protocol, host and path must all be strings. HTTPS when protocol starts with "https"
+//    (so "https:" and "https"); "http" and "http:" are plain HTTP; anything else is refused. host may
+//    carry a port ("127.0.0.1:8080"). path gets exactly one leading '/'. A path of two space-separated
+//    parts is the dual-slot form; options.inactive_slot picks one and slot_paths holds both.
+//  - sha256 (64 hex digits, any case; returned lowercase), size (a positive integer), fwversion and
+//    operation (strings) are optional; unknown fields are ignored.
+//
+//   auto doc = parse_job_document(R"({"location":{"url":"https://h.example:8443/fw.bin"}})");
+//   if (!doc) report(doc.error().reason);   // e.g. "job document: location.host is missing; ..."
 [[nodiscard]] Expected<JobDocument, DocumentError> parse_job_document(std::string_view document_json,
                                                                      const DocumentOptions& options = {});
 
@@ -97,12 +113,16 @@ struct PendingJob {
 struct JobParseResult {
   JobParseStatus status = JobParseStatus::InvalidJob;
   std::string reason;                  // empty for Ok and NoJob
-  std::string job_id;                  // set whenever the execution's jobId could be read
+  std::string job_id;                  // set whenever the execution's jobId could be read and is valid
   std::optional<std::int64_t> version_number;  // likewise, so an invalid document can be reported FAILED
   std::optional<PendingJob> job;       // set for Ok
 };
 
 // Parses a message that carries a job execution: notify-next, start-next/accepted or J/get/accepted.
+// No (or a null) "execution" is NoJob. Bad JSON, or an execution whose jobId, versionNumber, status,
+// statusDetails or executionNumber is unusable, is InvalidJob. A missing, non-object, too large or
+// unusable jobDocument is InvalidDocument (UrlTooLong for a URL over options.max_url_length), with
+// job_id and version_number filled so that the caller can report the execution FAILED.
 [[nodiscard]] JobParseResult parse_job_execution_message(std::string_view payload,
                                                          const DocumentOptions& options = {});
 

@@ -46,11 +46,15 @@ enum class JobStatus { Queued, InProgress, Succeeded, Failed, TimedOut, Rejected
 using StatusDetails = std::map<std::string, std::string>;
 
 struct DecodeError {
-  std::string message;  // names the field and what is wrong with it, e.g. "execution.versionNumber: not an integer"
+  // Names the field path and what is wrong with it, e.g.
+  // "execution.versionNumber: expected an integer, got string".
+  std::string message;
 };
 
-// Checks AWS's statusDetails rules: key 1..128 of [a-zA-Z0-9:_-], value 1..1,024 characters.
+// Checks AWS's statusDetails rules: key 1..128 of [a-zA-Z0-9:_-], value 1..1,024 characters (UTF-8
+// code points) with no control characters (AWS refuses those too).
 [[nodiscard]] Expected<void, DecodeError> validate_status_details(const StatusDetails& details);
+// At most 64 characters; empty is allowed (the reference sends "").
 [[nodiscard]] bool is_valid_client_token(std::string_view token) noexcept;
 
 // --- shared pieces -------------------------------------------------------------------------------
@@ -198,8 +202,13 @@ struct RejectedMessage {
 };
 
 // --- encode: compact JSON text ------------------------------------------------------------------
-// Optional fields that are absent are left out. A job_document string is embedded as JSON, not as a
-// string; the caller passes valid JSON there (as decode produces).
+// Optional fields that are absent are left out, and so are an empty clientToken, empty statusDetails of
+// an execution or execution state, and false include* flags of an update (DescribeExecutionRequest
+// always states includeJobDocument, since AWS's default for it is true). A job_document string is
+// embedded as JSON, not as a string; the caller passes valid JSON there (as decode produces), and text
+// that is not JSON is sent as a string so that the receiver's decoder reports it. Encoding does not
+// validate: check statusDetails and client tokens with the functions above before sending.
+// For every decoded value x, decode(encode(x)) == x.
 [[nodiscard]] std::string encode(const GetPendingRequest& message);
 [[nodiscard]] std::string encode(const StartNextRequest& message);
 [[nodiscard]] std::string encode(const DescribeExecutionRequest& message);
@@ -213,6 +222,13 @@ struct RejectedMessage {
 
 // --- decode ---------------------------------------------------------------------------------------
 // An empty payload decodes as an empty object for requests (AWS accepts an empty body there).
+// Tolerant: unknown fields are ignored, a null field counts as absent, absent optional fields take
+// their defaults, expectedVersion may be a quoted number ("3"). Strict: types of fields (an integer
+// field given 1.5 or "1" is an error, except expectedVersion), statuses and rejection codes are
+// strings, versions, execution numbers and timestamps are integers from 0 to 2^53 - 1,
+// stepTimeoutInMinutes is 1..10080 or -1, job ids and thing names follow AWS's rules, statusDetails
+// and clientToken follow the checks above, and a jobDocument is a JSON object of at most 32,768
+// characters in compact form. JSON nested deeper than 64 levels is refused.
 [[nodiscard]] Expected<GetPendingRequest, DecodeError> decode_get_pending_request(std::string_view payload);
 [[nodiscard]] Expected<StartNextRequest, DecodeError> decode_start_next_request(std::string_view payload);
 [[nodiscard]] Expected<DescribeExecutionRequest, DecodeError> decode_describe_execution_request(std::string_view payload);

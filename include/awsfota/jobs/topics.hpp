@@ -67,6 +67,7 @@ struct TopicError {
 
 [[nodiscard]] std::string_view to_string(TopicKind kind) noexcept;
 [[nodiscard]] std::string_view to_string(TopicErrorCode code) noexcept;
+[[nodiscard]] std::string_view to_string(Reply reply) noexcept;  // "None", "Accepted", "Rejected"
 
 // The topic string for `topic`. Fails when the thing name or job id breaks AWS's rules, when a job id
 // is given for a kind that has none (or missing for one that needs it), when "$next" is used with
