@@ -1,0 +1,57 @@
+// The storage seam of the DFU targets: a slot or staging area addressed by offset.
+//
+// Real backend: awsfota::posix::PosixBlockDevice (a regular file or a block device, real fsync).
+// Tests use a fake that keeps "written" and "durable" bytes apart to simulate power loss.
+//
+//   BlockDevice& slot = ...;
+//   if (auto r = slot.write(offset, bytes); !r) fail(r.error().message);
+//   if (auto r = slot.sync(); !r) fail(...);         // only now are those bytes durable
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "awsfota/expected.hpp"
+#include "awsfota/image/mcuboot.hpp"
+
+namespace awsfota::dfu {
+
+struct IoError {
+  std::string message;  // names the device, the operation and the system error
+  int error_number = 0; // errno when it came from the system, 0 otherwise
+};
+
+// Contract:
+// - size() is the capacity in bytes; reads and writes beyond it fail (never grow the device).
+// - write() returns once the bytes are handed to the device; they are durable only after sync()
+//   returns success. A power loss may keep any subset of unsynced writes.
+// - read() fills all of `out` or fails.
+// - erase() makes [offset, offset+length) read back as erased (0xff on flash, zeros on a file or
+//   as the backend documents); it may be slow and is durable after sync().
+// - Implementations need not be thread-safe.
+class BlockDevice {
+ public:
+  virtual ~BlockDevice() = default;
+  [[nodiscard]] virtual std::uint64_t size() const = 0;
+  [[nodiscard]] virtual Expected<void, IoError> read(std::uint64_t offset, std::span<std::uint8_t> out) = 0;
+  [[nodiscard]] virtual Expected<void, IoError> write(std::uint64_t offset, std::span<const std::uint8_t> bytes) = 0;
+  [[nodiscard]] virtual Expected<void, IoError> sync() = 0;
+  [[nodiscard]] virtual Expected<void, IoError> erase(std::uint64_t offset, std::uint64_t length) = 0;
+};
+
+// The image layer reads slots through this (bounded-memory verification).
+class BlockDeviceReader final : public image::ByteReader {
+ public:
+  explicit BlockDeviceReader(BlockDevice& device) : device_(device) {}
+  [[nodiscard]] Expected<void, std::string> read(std::uint64_t offset, std::span<std::uint8_t> out) override {
+    auto r = device_.read(offset, out);
+    if (!r) return unexpected(r.error().message);
+    return {};
+  }
+
+ private:
+  BlockDevice& device_;
+};
+
+}  // namespace awsfota::dfu

@@ -1,0 +1,60 @@
+// Modem target: stages a modem delta or full modem image in a staging area and hands it to a
+// ModemBackend at schedule() time; the modem applies it on its next initialisation.
+//
+//   awsfota::posix::SimulatedModem modem(dir);            // or a vendor backend (see docs/images.md)
+//   awsfota::dfu::ModemTarget target(staging, modem, [](DfuEvent e) { emit(e); });
+//   target.begin({.size = n, .allowed = ImageKind::ModemDelta | ImageKind::FullModem,
+//                 .version_label = job.fw_version});        // raises ErasePending, EraseDone
+//   ... write / commit ... finish(); schedule();             // modem applies at next init
+#pragma once
+
+#include <array>
+#include <string>
+#include <string_view>
+
+#include "awsfota/dfu/block_device.hpp"
+#include "awsfota/dfu/target.hpp"
+
+namespace awsfota::dfu {
+
+// A modem's update mechanism. A real backend wraps the vendor's tool or library (e.g. a program that
+// takes the staged file, or an AT-command/firmware-update API); the simulated one is in the posix
+// adapter.
+class ModemBackend {
+ public:
+  virtual ~ModemBackend() = default;
+  // Take the staged update (first `size` bytes of `staged`) to apply at the next modem init.
+  // Contract: durable when it returns; the staging area may be reused afterwards.
+  [[nodiscard]] virtual Expected<void, DfuError> schedule_update(image::ByteReader& staged, std::uint64_t size,
+                                                                 image::ImageKind kind,
+                                                                 std::string_view version_label) = 0;
+  // The firmware version the modem reports now.
+  [[nodiscard]] virtual Expected<std::string, DfuError> firmware_version() = 0;
+};
+
+class ModemTarget final : public DfuTarget {
+ public:
+  ModemTarget(BlockDevice& staging, ModemBackend& backend, DfuEventSink events);
+  [[nodiscard]] Expected<void, DfuError> begin(const TransferSpec& spec) override;
+  [[nodiscard]] Expected<void, DfuError> write(std::uint64_t offset, std::span<const std::uint8_t> bytes) override;
+  [[nodiscard]] Expected<std::uint64_t, DfuError> commit() override;
+  [[nodiscard]] Expected<FinishedImage, DfuError> finish() override;
+  [[nodiscard]] Expected<void, DfuError> schedule() override;
+  void abort() override;
+
+ private:
+  Expected<void, DfuError> check_head();
+
+  BlockDevice& staging_;
+  ModemBackend& backend_;
+  DfuEventSink events_;
+  TransferSpec spec_;
+  bool active_ = false;
+  bool finished_ = false;
+  std::array<std::uint8_t, image::kDetectBytes> head_{};
+  std::optional<image::ImageKind> kind_;
+  std::uint64_t next_ = 0;
+  std::uint64_t durable_ = 0;
+};
+
+}  // namespace awsfota::dfu

@@ -1,0 +1,114 @@
+#include <algorithm>
+
+#include "awsfota/dfu/app_targets.hpp"
+#include "dfu/common.hpp"
+
+namespace awsfota::dfu {
+
+using detail::fail;
+
+AppSlotTarget::AppSlotTarget(BlockDevice& slot_a, BlockDevice& slot_b, BootControl& boot,
+                             const image::CryptoProvider& crypto, AppConfig config)
+    : slots_{&slot_a, &slot_b}, boot_(boot), crypto_(crypto), config_(std::move(config)) {}
+
+Expected<void, DfuError> AppSlotTarget::begin(const TransferSpec& spec) {
+  abort();
+  if ((spec.allowed & static_cast<image::ImageKindMask>(image::ImageKind::McuBoot)) == 0) {
+    return fail(DfuCause::TypeMismatch, "the job does not allow MCUboot application images");
+  }
+  auto slot = detail::inactive_slot(boot_);
+  if (!slot) return unexpected(slot.error());
+  BlockDevice& dev = *slots_[static_cast<int>(*slot)];
+  if (spec.size > dev.size()) {
+    return fail(DfuCause::TooLarge, "the image has " + std::to_string(spec.size) + " bytes, slot " + to_string(*slot) +
+                                        " holds " + std::to_string(dev.size()));
+  }
+  if (spec.resume_from > spec.size) {
+    return fail(DfuCause::BadState, "resume offset " + std::to_string(spec.resume_from) + " is past the image size " +
+                                        std::to_string(spec.size));
+  }
+  spec_ = spec;
+  target_slot_ = *slot;
+  next_ = durable_ = spec.resume_from;
+  // Bytes already in the slot from before the interruption: recover the header copy from them.
+  const auto have = static_cast<std::size_t>(std::min<std::uint64_t>(spec.resume_from, head_.size()));
+  if (have > 0) {
+    if (auto r = dev.read(0, std::span(head_).first(have)); !r) return unexpected(detail::io_error(r.error(), "reading the slot"));
+  }
+  if (have == head_.size()) return check_header();
+  return {};
+}
+
+Expected<void, DfuError> AppSlotTarget::check_header() {
+  auto kind = image::check_kind(head_, spec_.allowed & static_cast<image::ImageKindMask>(image::ImageKind::McuBoot));
+  if (!kind) return unexpected(to_dfu_error(kind.error()));
+  auto header = image::parse_header(head_, spec_.size);
+  if (!header) return unexpected(to_dfu_error(header.error()));
+  if (auto r = detail::check_downgrade(header->version, config_.running_version, config_.downgrade); !r) return r;
+  head_checked_ = true;
+  return {};
+}
+
+Expected<void, DfuError> AppSlotTarget::write(std::uint64_t offset, std::span<const std::uint8_t> bytes) {
+  if (!target_slot_ || finished_) return fail(DfuCause::BadState, "write outside a transfer (call begin first)");
+  if (offset > next_) {
+    return fail(DfuCause::BadState, "write at " + std::to_string(offset) + " leaves a gap after " + std::to_string(next_));
+  }
+  if (offset + bytes.size() <= next_) return {};  // all already written
+  bytes = bytes.subspan(static_cast<std::size_t>(next_ - offset));
+  if (bytes.size() > spec_.size - next_) {
+    return fail(DfuCause::TooLarge, "the server sent more than the " + std::to_string(spec_.size) + " bytes announced");
+  }
+  // The header is checked before the bytes that complete it are written.
+  if (next_ < head_.size()) {
+    const std::size_t n = std::min(bytes.size(), head_.size() - static_cast<std::size_t>(next_));
+    std::copy_n(bytes.begin(), n, head_.begin() + static_cast<std::ptrdiff_t>(next_));
+    if (next_ + n == head_.size() || next_ + n == spec_.size) {
+      if (auto r = check_header(); !r) return r;
+    }
+  }
+  BlockDevice& dev = *slots_[static_cast<int>(*target_slot_)];
+  if (auto r = dev.write(next_, bytes); !r) return unexpected(detail::io_error(r.error(), "writing the slot"));
+  next_ += bytes.size();
+  return {};
+}
+
+Expected<std::uint64_t, DfuError> AppSlotTarget::commit() {
+  if (!target_slot_) return fail(DfuCause::BadState, "commit outside a transfer");
+  if (auto r = slots_[static_cast<int>(*target_slot_)]->sync(); !r) {
+    return unexpected(detail::io_error(r.error(), "syncing the slot"));
+  }
+  durable_ = next_;
+  return durable_;
+}
+
+Expected<FinishedImage, DfuError> AppSlotTarget::finish() {
+  if (!target_slot_) return fail(DfuCause::BadState, "finish outside a transfer");
+  if (next_ != spec_.size) {
+    return fail(DfuCause::BadState, "finish at " + std::to_string(next_) + " of " + std::to_string(spec_.size) + " bytes");
+  }
+  if (!head_checked_) {
+    if (auto r = check_header(); !r) return unexpected(r.error());
+  }
+  if (auto r = commit(); !r) return unexpected(r.error());
+  auto v = detail::verify_slot(*slots_[static_cast<int>(*target_slot_)], spec_.size, config_.verify, crypto_,
+                               config_.running_version, config_.downgrade);
+  if (v) finished_ = true;
+  return v;
+}
+
+Expected<void, DfuError> AppSlotTarget::schedule() {
+  if (!finished_ || !target_slot_) return fail(DfuCause::BadState, "schedule before a verified finish");
+  if (auto r = boot_.request_trial(*target_slot_); !r) return fail(DfuCause::BackendFailed, "boot control: " + r.error().reason);
+  return {};
+}
+
+void AppSlotTarget::abort() {
+  target_slot_.reset();
+  head_checked_ = false;
+  finished_ = false;
+  next_ = durable_ = 0;
+  head_.fill(0);
+}
+
+}  // namespace awsfota::dfu

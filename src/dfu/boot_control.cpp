@@ -1,0 +1,172 @@
+#include "awsfota/dfu/boot_control.hpp"
+
+#include <charconv>
+#include <map>
+
+namespace awsfota::dfu {
+
+const char* to_string(Slot slot) { return slot == Slot::A ? "A" : "B"; }
+
+BootRecord boot_step(const BootRecord& r) {
+  BootRecord next = r;
+  ++next.boot_count;
+  if (r.trial && !r.trial_booted) {
+    next.booted = *r.trial;
+    next.trial_booted = true;
+    next.reverted_from.reset();
+  } else if (r.trial && r.trial_booted) {
+    // The trial had its one boot and did not confirm: go back.
+    next.reverted_from = r.trial;
+    next.trial.reset();
+    next.trial_booted = false;
+    next.booted = r.confirmed;
+  } else {
+    next.booted = r.confirmed;
+  }
+  return next;
+}
+
+BootStatus status_of(const BootRecord& r) {
+  BootStatus s;
+  s.active = r.booted;
+  s.confirmed = r.confirmed;
+  s.reverted_from = r.reverted_from;
+  if (r.trial && r.trial_booted && r.booted == *r.trial) {
+    s.state = BootState::Trial;
+  } else if (r.trial && !r.trial_booted) {
+    s.state = BootState::TrialPending;
+  } else {
+    s.state = BootState::Confirmed;
+  }
+  return s;
+}
+
+Expected<BootRecord, BootError> with_trial_requested(const BootRecord& r, Slot slot) {
+  if (slot == r.booted) {
+    return unexpected(BootError{BootErrorCode::InvalidRequest,
+                                std::string("slot ") + to_string(slot) + " is the running slot; a trial needs the other one"});
+  }
+  if (r.trial && r.trial_booted) {
+    return unexpected(BootError{BootErrorCode::InvalidRequest,
+                                "a trial is running unconfirmed; confirm or revert it before requesting another"});
+  }
+  BootRecord next = r;
+  next.trial = slot;
+  next.trial_booted = false;
+  next.reverted_from.reset();
+  return next;
+}
+
+BootRecord with_confirmed(const BootRecord& r) {
+  BootRecord next = r;
+  if (r.trial && r.trial_booted && r.booted == *r.trial) {
+    next.confirmed = *r.trial;
+    next.trial.reset();
+    next.trial_booted = false;
+  }
+  return next;
+}
+
+BootRecord with_reverted(const BootRecord& r) {
+  BootRecord next = r;
+  if (r.trial && r.trial_booted) next.reverted_from = r.trial;
+  next.trial.reset();
+  next.trial_booted = false;
+  return next;
+}
+
+std::string encode_boot_record(const BootRecord& r) {
+  std::string out = "format=1\n";
+  out += std::string("confirmed=") + to_string(r.confirmed) + "\n";
+  out += std::string("booted=") + to_string(r.booted) + "\n";
+  out += std::string("trial=") + (r.trial ? to_string(*r.trial) : "-") + "\n";
+  out += std::string("trial_booted=") + (r.trial_booted ? "1" : "0") + "\n";
+  out += std::string("reverted_from=") + (r.reverted_from ? to_string(*r.reverted_from) : "-") + "\n";
+  out += "boot_count=" + std::to_string(r.boot_count) + "\n";
+  return out;
+}
+
+namespace {
+Unexpected<BootError> corrupt(std::string why) {
+  return unexpected(BootError{BootErrorCode::Corrupt, "boot state: " + std::move(why)});
+}
+bool parse_slot(std::string_view v, std::optional<Slot>& out, bool allow_none) {
+  if (v == "A") out = Slot::A;
+  else if (v == "B") out = Slot::B;
+  else if (v == "-" && allow_none) out.reset();
+  else return false;
+  return true;
+}
+}  // namespace
+
+Expected<BootRecord, BootError> decode_boot_record(std::string_view text) {
+  std::map<std::string, std::string, std::less<>> kv;
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    if (line.empty()) continue;
+    const auto eq = line.find('=');
+    if (eq == std::string_view::npos) return corrupt("line without '=': " + std::string(line));
+    kv[std::string(line.substr(0, eq))] = std::string(line.substr(eq + 1));
+  }
+  for (const char* key : {"format", "confirmed", "booted", "trial", "trial_booted", "reverted_from", "boot_count"}) {
+    if (kv.find(key) == kv.end()) return corrupt(std::string("missing ") + key);
+  }
+  if (kv["format"] != "1") return corrupt("unknown format " + kv["format"]);
+  BootRecord r;
+  std::optional<Slot> s;
+  if (!parse_slot(kv["confirmed"], s, false)) return corrupt("bad confirmed slot");
+  r.confirmed = *s;
+  if (!parse_slot(kv["booted"], s, false)) return corrupt("bad booted slot");
+  r.booted = *s;
+  if (!parse_slot(kv["trial"], r.trial, true)) return corrupt("bad trial slot");
+  if (!parse_slot(kv["reverted_from"], r.reverted_from, true)) return corrupt("bad reverted_from slot");
+  const std::string& tb = kv["trial_booted"];
+  if (tb != "0" && tb != "1") return corrupt("bad trial_booted");
+  r.trial_booted = tb == "1";
+  const std::string& bc = kv["boot_count"];
+  auto [p, ec] = std::from_chars(bc.data(), bc.data() + bc.size(), r.boot_count);
+  if (ec != std::errc() || p != bc.data() + bc.size()) return corrupt("bad boot_count");
+  return r;
+}
+
+Expected<BootStatus, BootError> RecordBootControl::status() {
+  auto r = store_.load();
+  if (!r) return unexpected(r.error());
+  return status_of(*r);
+}
+
+Expected<void, BootError> RecordBootControl::request_trial(Slot slot) {
+  auto r = store_.load();
+  if (!r) return unexpected(r.error());
+  auto next = with_trial_requested(*r, slot);
+  if (!next) return unexpected(next.error());
+  return store_.save(*next);
+}
+
+Expected<void, BootError> RecordBootControl::confirm() {
+  auto r = store_.load();
+  if (!r) return unexpected(r.error());
+  const BootRecord next = with_confirmed(*r);
+  if (next == *r) return {};
+  return store_.save(next);
+}
+
+Expected<void, BootError> RecordBootControl::revert() {
+  auto r = store_.load();
+  if (!r) return unexpected(r.error());
+  const BootRecord next = with_reverted(*r);
+  if (next == *r) return {};
+  return store_.save(next);
+}
+
+Expected<Slot, BootError> run_boot_step(BootRecordStore& store) {
+  auto r = store.load();
+  if (!r) return unexpected(r.error());
+  const BootRecord next = boot_step(*r);
+  if (auto saved = store.save(next); !saved) return unexpected(saved.error());
+  return next.booted;
+}
+
+}  // namespace awsfota::dfu

@@ -1,0 +1,98 @@
+#include "dfu/common.hpp"
+
+namespace awsfota::dfu {
+
+const char* to_string(DfuCause cause) {
+  switch (cause) {
+    case DfuCause::InvalidUpdate: return "InvalidUpdate";
+    case DfuCause::TypeMismatch: return "TypeMismatch";
+    case DfuCause::TooLarge: return "TooLarge";
+    case DfuCause::NoSpace: return "NoSpace";
+    case DfuCause::HashMismatch: return "HashMismatch";
+    case DfuCause::SignatureInvalid: return "SignatureInvalid";
+    case DfuCause::MissingSignature: return "MissingSignature";
+    case DfuCause::KeyMismatch: return "KeyMismatch";
+    case DfuCause::Downgrade: return "Downgrade";
+    case DfuCause::WrongDeltaBase: return "WrongDeltaBase";
+    case DfuCause::DeltaCorrupt: return "DeltaCorrupt";
+    case DfuCause::Io: return "Io";
+    case DfuCause::BadState: return "BadState";
+    case DfuCause::BackendFailed: return "BackendFailed";
+  }
+  return "unknown";
+}
+
+DfuError to_dfu_error(const image::ImageError& e) {
+  using image::ImageErrorCode;
+  DfuCause cause = DfuCause::InvalidUpdate;
+  switch (e.code) {
+    case ImageErrorCode::HashMismatch: cause = DfuCause::HashMismatch; break;
+    case ImageErrorCode::SignatureInvalid: cause = DfuCause::SignatureInvalid; break;
+    case ImageErrorCode::MissingSignature: cause = DfuCause::MissingSignature; break;
+    case ImageErrorCode::KeyMismatch:
+    case ImageErrorCode::MissingKeyHash: cause = DfuCause::KeyMismatch; break;
+    case ImageErrorCode::Io: cause = DfuCause::Io; break;
+    default: break;
+  }
+  return DfuError{cause, std::string(image::to_string(e.code)) + ": " + e.reason};
+}
+
+DfuError to_dfu_error(const image::DeltaError& e) {
+  using image::DeltaErrorCode;
+  DfuCause cause = DfuCause::InvalidUpdate;
+  switch (e.code) {
+    case DeltaErrorCode::WrongBase: cause = DfuCause::WrongDeltaBase; break;
+    case DeltaErrorCode::Corrupt:
+    case DeltaErrorCode::ResultSizeMismatch:
+    case DeltaErrorCode::ResultHashMismatch: cause = DfuCause::DeltaCorrupt; break;
+    case DeltaErrorCode::Sink: cause = DfuCause::Io; break;
+    default: break;
+  }
+  return DfuError{cause, std::string("delta ") + image::to_string(e.code) + ": " + e.reason};
+}
+
+DfuError to_dfu_error(const image::KindError& e) {
+  return DfuError{e.code == image::KindErrorCode::TypeMismatch ? DfuCause::TypeMismatch : DfuCause::InvalidUpdate,
+                  e.reason};
+}
+
+namespace detail {
+
+Expected<Slot, DfuError> inactive_slot(BootControl& boot) {
+  auto st = boot.status();
+  if (!st) return fail(DfuCause::BackendFailed, "boot control: " + st.error().reason);
+  if (st->state == BootState::Trial) {
+    // Writing the other slot now would overwrite the confirmed fallback of the running trial.
+    return fail(DfuCause::BadState, "the running image is an unconfirmed trial; confirm it before another update");
+  }
+  return other_slot(st->active);
+}
+
+Expected<void, DfuError> check_downgrade(const image::ImageVersion& candidate,
+                                         const std::optional<image::ImageVersion>& running,
+                                         const image::DowngradePolicy& policy) {
+  if (running && !image::is_allowed_upgrade(candidate, *running, policy)) {
+    return fail(DfuCause::Downgrade, "image version " + image::to_string(candidate) + " is not newer than the running " +
+                                         image::to_string(*running));
+  }
+  return {};
+}
+
+Expected<FinishedImage, DfuError> verify_slot(BlockDevice& device, std::uint64_t size, const image::VerifyPolicy& policy,
+                                              const image::CryptoProvider& crypto,
+                                              const std::optional<image::ImageVersion>& running,
+                                              const image::DowngradePolicy& downgrade) {
+  BlockDeviceReader reader(device);
+  auto v = image::verify_image(reader, size, policy, crypto);
+  if (!v) return unexpected(to_dfu_error(v.error()));
+  if (auto r = check_downgrade(v->header.version, running, downgrade); !r) return unexpected(r.error());
+  FinishedImage out;
+  out.kind = image::ImageKind::McuBoot;
+  out.size = size;
+  out.version = v->header.version;
+  out.sha256 = v->sha256;
+  return out;
+}
+
+}  // namespace detail
+}  // namespace awsfota::dfu

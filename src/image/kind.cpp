@@ -1,0 +1,58 @@
+#include "awsfota/image/kind.hpp"
+
+#include <algorithm>
+
+#include "awsfota/image/delta.hpp"
+#include "awsfota/image/mcuboot.hpp"
+#include "image/bytes.hpp"
+
+namespace awsfota::image {
+
+namespace {
+constexpr std::uint32_t kModemDeltaMagic = 0x7544656d;
+constexpr std::uint16_t kFullModemMagic = 0x84d2;
+constexpr std::uint32_t kSkippableMask = 0xFFFFFFF0;
+constexpr std::uint32_t kSkippableBase = 0x184D2A50;
+}  // namespace
+
+const char* to_string(ImageKind kind) {
+  switch (kind) {
+    case ImageKind::Unknown: return "unknown";
+    case ImageKind::McuBoot: return "MCUboot application image";
+    case ImageKind::ModemDelta: return "modem delta";
+    case ImageKind::FullModem: return "full modem image";
+    case ImageKind::AppDelta: return "application delta";
+  }
+  return "unknown";
+}
+
+ImageKind detect_kind(std::span<const std::uint8_t> head) {
+  using detail::load_le16;
+  using detail::load_le32;
+  if (head.size() >= 4 && load_le32(head, 0) == kMcuBootMagic) return ImageKind::McuBoot;
+  // The application delta is checked before the modem kinds because it is the most specific (magic plus
+  // an 8-byte tag); a delta header cannot look like a modem image anyway (its u32 at 4 is >= 92 and small).
+  if (head.size() >= 16 && (load_le32(head, 0) & kSkippableMask) == kSkippableBase &&
+      std::equal(std::begin(kDeltaTag), std::end(kDeltaTag), head.begin() + 8)) {
+    return ImageKind::AppDelta;
+  }
+  if (head.size() >= 8 && load_le32(head, 4) == kModemDeltaMagic) return ImageKind::ModemDelta;
+  if (head.size() >= 2 && load_le16(head, 0) == kFullModemMagic) return ImageKind::FullModem;
+  return ImageKind::Unknown;
+}
+
+Expected<ImageKind, KindError> check_kind(std::span<const std::uint8_t> head, ImageKindMask allowed) {
+  const ImageKind kind = detect_kind(head);
+  if (kind == ImageKind::Unknown) {
+    return unexpected(KindError{KindErrorCode::InvalidUpdate, kind,
+                                "not an update image: the first " + std::to_string(std::min(head.size(), kDetectBytes)) +
+                                    " bytes match no known kind (MCUboot, modem delta, full modem, application delta)"});
+  }
+  if ((static_cast<ImageKindMask>(kind) & allowed) == 0) {
+    return unexpected(KindError{KindErrorCode::TypeMismatch, kind,
+                                std::string("the file is a ") + to_string(kind) + ", which this update does not allow"});
+  }
+  return kind;
+}
+
+}  // namespace awsfota::image

@@ -1,0 +1,130 @@
+#include <gtest/gtest.h>
+
+#include "awsfota/adapters/posix/block_device.hpp"
+#include "dfu/fakes.hpp"
+#include "image/image_test_util.hpp"
+
+using namespace awsfota::dfu;
+using awsfota::testing::MemoryBootStore;
+
+TEST(BootControl, FreshDeviceRunsConfirmedSlotA) {
+  MemoryBootStore store;
+  auto slot = run_boot_step(store);
+  ASSERT_TRUE(slot);
+  EXPECT_EQ(*slot, Slot::A);
+  RecordBootControl boot(store);
+  EXPECT_EQ(boot.status()->state, BootState::Confirmed);
+}
+
+TEST(BootControl, TrialRunsOnceThenRevertsIfNotConfirmed) {
+  MemoryBootStore store;
+  RecordBootControl boot(store);
+  ASSERT_TRUE(run_boot_step(store));
+  ASSERT_TRUE(boot.request_trial(Slot::B));
+  EXPECT_EQ(boot.status()->state, BootState::TrialPending);
+  EXPECT_EQ(*run_boot_step(store), Slot::B);
+  auto st = boot.status();
+  EXPECT_EQ(st->state, BootState::Trial);
+  EXPECT_EQ(st->active, Slot::B);
+  EXPECT_EQ(st->confirmed, Slot::A);
+  // No confirm: the next boot goes back to A and says so.
+  EXPECT_EQ(*run_boot_step(store), Slot::A);
+  st = boot.status();
+  EXPECT_EQ(st->state, BootState::Confirmed);
+  EXPECT_EQ(st->active, Slot::A);
+  EXPECT_EQ(st->reverted_from, Slot::B);
+  EXPECT_EQ(*run_boot_step(store), Slot::A);
+}
+
+TEST(BootControl, ConfirmedTrialStays) {
+  MemoryBootStore store;
+  RecordBootControl boot(store);
+  ASSERT_TRUE(boot.request_trial(Slot::B));
+  ASSERT_TRUE(run_boot_step(store));
+  ASSERT_TRUE(boot.confirm());
+  auto st = boot.status();
+  EXPECT_EQ(st->state, BootState::Confirmed);
+  EXPECT_EQ(st->confirmed, Slot::B);
+  EXPECT_EQ(*run_boot_step(store), Slot::B);
+  EXPECT_EQ(*run_boot_step(store), Slot::B);
+  EXPECT_FALSE(boot.status()->reverted_from);
+}
+
+TEST(BootControl, ConfirmWhenConfirmedIsIdempotentAndWritesNothing) {
+  MemoryBootStore store;
+  RecordBootControl boot(store);
+  ASSERT_TRUE(run_boot_step(store));
+  const int saves = store.saves;
+  ASSERT_TRUE(boot.confirm());
+  EXPECT_EQ(store.saves, saves);
+}
+
+TEST(BootControl, TrialOfTheRunningSlotIsRefused) {
+  MemoryBootStore store;
+  RecordBootControl boot(store);
+  auto r = boot.request_trial(Slot::A);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, BootErrorCode::InvalidRequest);
+}
+
+TEST(BootControl, RevertCancelsPendingTrial) {
+  MemoryBootStore store;
+  RecordBootControl boot(store);
+  ASSERT_TRUE(boot.request_trial(Slot::B));
+  ASSERT_TRUE(boot.revert());
+  EXPECT_EQ(*run_boot_step(store), Slot::A);
+  EXPECT_FALSE(boot.status()->reverted_from);
+}
+
+TEST(BootControl, RevertDuringTrialMakesNextBootTheConfirmedSlot) {
+  MemoryBootStore store;
+  RecordBootControl boot(store);
+  ASSERT_TRUE(boot.request_trial(Slot::B));
+  ASSERT_TRUE(run_boot_step(store));
+  ASSERT_TRUE(boot.revert());  // e.g. a failed self-test
+  EXPECT_EQ(boot.status()->reverted_from, Slot::B);
+  EXPECT_EQ(*run_boot_step(store), Slot::A);
+}
+
+TEST(BootControl, RecordTextRoundTripsAndCorruptionIsReported) {
+  BootRecord r;
+  r.confirmed = Slot::B;
+  r.booted = Slot::A;
+  r.trial = Slot::A;
+  r.trial_booted = true;
+  r.reverted_from = Slot::B;
+  r.boot_count = 42;
+  auto back = decode_boot_record(encode_boot_record(r));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, r);
+  for (const char* bad : {"", "format=2\n", "garbage", "format=1\nconfirmed=C\nbooted=A\ntrial=-\ntrial_booted=0\nreverted_from=-\nboot_count=1\n"}) {
+    auto d = decode_boot_record(bad);
+    ASSERT_FALSE(d) << bad;
+    EXPECT_EQ(d.error().code, BootErrorCode::Corrupt);
+  }
+}
+
+TEST(FileBootRecordStore, PersistsAcrossInstancesAndLeavesNoTempFile) {
+  awsfota::testing::TempDir dir;
+  const auto path = dir.path() / "boot.state";
+  {
+    awsfota::posix::FileBootRecordStore store(path);
+    RecordBootControl boot(store);
+    ASSERT_TRUE(run_boot_step(store));
+    ASSERT_TRUE(boot.request_trial(Slot::B));
+  }
+  awsfota::posix::FileBootRecordStore again(path);
+  EXPECT_EQ(*run_boot_step(again), Slot::B);
+  EXPECT_FALSE(std::filesystem::exists(path.string() + ".tmp"));
+  EXPECT_NE(awsfota::testing::read_text(path).find("trial=B"), std::string::npos);
+}
+
+TEST(FileBootRecordStore, CorruptFileIsAnErrorNotAReset) {
+  awsfota::testing::TempDir dir;
+  const auto path = dir.path() / "boot.state";
+  awsfota::testing::write_file(path, {'x', '\n'});
+  awsfota::posix::FileBootRecordStore store(path);
+  auto r = store.load();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, BootErrorCode::Corrupt);
+}

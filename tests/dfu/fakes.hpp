@@ -1,0 +1,98 @@
+// Scripted fakes of the DFU seams: a block device that tells written from durable bytes (for power-loss
+// simulation) and an in-memory boot record store.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <vector>
+
+#include "awsfota/dfu/block_device.hpp"
+#include "awsfota/dfu/boot_control.hpp"
+
+namespace awsfota::testing {
+
+class FakeDevice final : public dfu::BlockDevice {
+ public:
+  explicit FakeDevice(std::uint64_t capacity, std::uint8_t fill = 0xff)
+      : current_(static_cast<std::size_t>(capacity), fill), durable_(current_) {}
+
+  std::uint64_t size() const override { return current_.size(); }
+  Expected<void, dfu::IoError> read(std::uint64_t offset, std::span<std::uint8_t> out) override {
+    if (offset > current_.size() || out.size() > current_.size() - offset) return unexpected(dfu::IoError{"read past end", 0});
+    std::copy_n(current_.begin() + static_cast<std::ptrdiff_t>(offset), out.size(), out.begin());
+    return {};
+  }
+  Expected<void, dfu::IoError> write(std::uint64_t offset, std::span<const std::uint8_t> bytes) override {
+    ++writes;
+    if (fail_writes_after && *fail_writes_after == 0) return unexpected(dfu::IoError{"injected EIO", 5});
+    if (fail_writes_after) --*fail_writes_after;
+    if (offset > current_.size() || bytes.size() > current_.size() - offset) return unexpected(dfu::IoError{"no space", 28});
+    std::copy(bytes.begin(), bytes.end(), current_.begin() + static_cast<std::ptrdiff_t>(offset));
+    pending_.push_back({offset, std::vector<std::uint8_t>(bytes.begin(), bytes.end())});
+    return {};
+  }
+  Expected<void, dfu::IoError> sync() override {
+    ++syncs;
+    durable_ = current_;
+    pending_.clear();
+    return {};
+  }
+  Expected<void, dfu::IoError> erase(std::uint64_t offset, std::uint64_t length) override {
+    ++erases;
+    std::vector<std::uint8_t> ff(static_cast<std::size_t>(length), 0xff);
+    auto saved = writes;
+    auto r = write(offset, ff);
+    writes = saved;
+    return r;
+  }
+
+  // Power loss: the durable bytes survive, plus a random subset of the unsynced writes, each possibly
+  // torn (only a prefix reached the medium).
+  void power_loss(std::mt19937& rng) {
+    std::vector<std::uint8_t> after = durable_;
+    for (const auto& w : pending_) {
+      if (rng() % 2 == 0) continue;
+      const std::size_t keep = rng() % (w.bytes.size() + 1);
+      std::copy_n(w.bytes.begin(), keep, after.begin() + static_cast<std::ptrdiff_t>(w.offset));
+    }
+    current_ = after;
+    durable_ = after;
+    pending_.clear();
+  }
+
+  const std::vector<std::uint8_t>& bytes() const { return current_; }
+  void set_bytes(const std::vector<std::uint8_t>& b) {
+    std::copy(b.begin(), b.end(), current_.begin());
+    durable_ = current_;
+  }
+
+  std::uint64_t writes = 0;
+  std::uint64_t syncs = 0;
+  std::uint64_t erases = 0;
+  std::optional<std::uint64_t> fail_writes_after;
+
+ private:
+  struct Pending {
+    std::uint64_t offset;
+    std::vector<std::uint8_t> bytes;
+  };
+  std::vector<std::uint8_t> current_;
+  std::vector<std::uint8_t> durable_;
+  std::vector<Pending> pending_;
+};
+
+class MemoryBootStore final : public dfu::BootRecordStore {
+ public:
+  Expected<dfu::BootRecord, dfu::BootError> load() override { return record; }
+  Expected<void, dfu::BootError> save(const dfu::BootRecord& r) override {
+    ++saves;
+    record = r;
+    return {};
+  }
+  dfu::BootRecord record;
+  int saves = 0;
+};
+
+}  // namespace awsfota::testing

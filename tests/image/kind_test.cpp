@@ -1,0 +1,64 @@
+#include <gtest/gtest.h>
+
+#include "awsfota/image/delta.hpp"
+#include "awsfota/image/kind.hpp"
+
+using namespace awsfota::image;
+
+namespace {
+std::vector<std::uint8_t> head_with(std::initializer_list<std::pair<std::size_t, std::uint8_t>> bytes) {
+  std::vector<std::uint8_t> h(32, 0);
+  for (auto [at, v] : bytes) h[at] = v;
+  return h;
+}
+}  // namespace
+
+TEST(ImageKind_Detect, RecognisesMcuBootMagicAtZero) {
+  EXPECT_EQ(detect_kind(head_with({{0, 0x3d}, {1, 0xb8}, {2, 0xf3}, {3, 0x96}})), ImageKind::McuBoot);
+}
+
+TEST(ImageKind_Detect, RecognisesModemDeltaMagicAtFour) {
+  EXPECT_EQ(detect_kind(head_with({{4, 0x6d}, {5, 0x65}, {6, 0x44}, {7, 0x75}})), ImageKind::ModemDelta);
+}
+
+TEST(ImageKind_Detect, RecognisesFullModemMagicAtZero) {
+  EXPECT_EQ(detect_kind(head_with({{0, 0xd2}, {1, 0x84}})), ImageKind::FullModem);
+}
+
+TEST(ImageKind_Detect, RecognisesApplicationDeltaHeader) {
+  DeltaHeader h;
+  h.base_size = 10;
+  const auto bytes = encode_delta_header(h);
+  EXPECT_EQ(detect_kind(std::span(bytes).first(32)), ImageKind::AppDelta);
+}
+
+TEST(ImageKind_Detect, ForeignSkippableFrameIsUnknown) {
+  auto h = head_with({{0, 0x5a}, {1, 0x2a}, {2, 0x4d}, {3, 0x18}, {8, 'X'}});
+  EXPECT_EQ(detect_kind(h), ImageKind::Unknown);
+}
+
+TEST(ImageKind_Detect, EmptyAndTinyInputsAreUnknownWithoutReadingPastTheEnd) {
+  EXPECT_EQ(detect_kind({}), ImageKind::Unknown);
+  const std::uint8_t three[] = {0x3d, 0xb8, 0xf3};
+  EXPECT_EQ(detect_kind(three), ImageKind::Unknown);
+}
+
+TEST(ImageKind_Check, UnknownBytesAreInvalidUpdate) {
+  auto r = check_kind(head_with({{0, 1}}), kAllImageKinds);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, KindErrorCode::InvalidUpdate);
+  EXPECT_NE(r.error().reason.find("no known kind"), std::string::npos);
+}
+
+TEST(ImageKind_Check, KindNotAllowedIsTypeMismatch) {
+  auto r = check_kind(head_with({{0, 0xd2}, {1, 0x84}}), ImageKind::McuBoot | ImageKind::AppDelta);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, KindErrorCode::TypeMismatch);
+  EXPECT_EQ(r.error().detected, ImageKind::FullModem);
+}
+
+TEST(ImageKind_Check, AllowedKindPasses) {
+  auto r = check_kind(head_with({{0, 0x3d}, {1, 0xb8}, {2, 0xf3}, {3, 0x96}}), ImageKind::McuBoot | ImageKind::AppDelta);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, ImageKind::McuBoot);
+}
