@@ -72,6 +72,11 @@ function(awsfota_install_package)
   list(REMOVE_DUPLICATES pc_requires)
   list(JOIN pc_requires " " AWSFOTA_PC_REQUIRES_PRIVATE)
   set(AWSFOTA_PC_LIBS "${pc_libs}")
+  # Relocatable: the prefix is found from where the .pc file sits, so an install with
+  # `cmake --install --prefix DIR` (or a copied tree) still points at its own headers and libraries.
+  file(RELATIVE_PATH pc_to_prefix "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
+  string(REGEX REPLACE "/$" "" pc_to_prefix "${pc_to_prefix}")
+  set(AWSFOTA_PC_PREFIX "\${pcfiledir}/${pc_to_prefix}")
   configure_file(${PROJECT_SOURCE_DIR}/cmake/awsfota.pc.in ${PROJECT_BINARY_DIR}/awsfota.pc @ONLY)
   install(FILES ${PROJECT_BINARY_DIR}/awsfota.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 endfunction()
