@@ -1,0 +1,81 @@
+// The records the local Jobs service keeps: things, thing groups, jobs and job executions.
+//
+// Plain values, shared by the service core (which decides), the store (which keeps them) and the
+// control plane (which shows them). Times are milliseconds since the epoch; the MQTT messages carry
+// seconds, as AWS's do.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "awsfota/jobs/messages.hpp"
+
+namespace awsfota::jobsd {
+
+using jobs::JobStatus;
+using jobs::StatusDetails;
+
+struct Thing {
+  std::string name;
+  std::int64_t created_at_ms = 0;
+  friend bool operator==(const Thing&, const Thing&) = default;
+};
+
+struct ThingGroup {
+  std::string name;
+  std::set<std::string> things;
+  std::int64_t created_at_ms = 0;
+  friend bool operator==(const ThingGroup&, const ThingGroup&) = default;
+};
+
+// A job's own status, as AWS IoT shows it in describe-job (not an execution's status).
+enum class JobState { InProgress, Canceled, Completed, DeletionInProgress };
+[[nodiscard]] std::string_view to_string(JobState state) noexcept;
+[[nodiscard]] std::optional<JobState> parse_job_state(std::string_view text) noexcept;
+
+struct Job {
+  std::string job_id;
+  std::int64_t sequence = 0;  // creation order: breaks ties between executions queued in the same millisecond
+  std::string document;       // compact JSON text, placeholders not yet replaced
+  std::string description;
+  std::vector<std::string> target_things;  // names, as given
+  std::vector<std::string> target_groups;  // names, as given
+  std::string target_selection = "SNAPSHOT";
+  std::optional<std::int64_t> in_progress_timeout_minutes;
+  std::optional<std::int64_t> presigned_expires_in_sec;  // presignedUrlConfig.expiresInSec
+  JobState state = JobState::InProgress;
+  bool force_canceled = false;
+  std::string reason_code;
+  std::string comment;
+  std::int64_t created_at_ms = 0;
+  std::int64_t last_updated_at_ms = 0;
+  std::optional<std::int64_t> completed_at_ms;
+  friend bool operator==(const Job&, const Job&) = default;
+};
+
+struct Execution {
+  std::string job_id;
+  std::string thing_name;
+  JobStatus status = JobStatus::Queued;
+  StatusDetails status_details;
+  std::int64_t queued_at_ms = 0;
+  std::optional<std::int64_t> started_at_ms;
+  std::int64_t last_updated_at_ms = 0;
+  std::int64_t version_number = 1;
+  std::int64_t execution_number = 1;
+  bool force_canceled = false;
+  // When the execution times out unless it reaches a terminal status first.
+  std::optional<std::int64_t> step_deadline_ms;         // from stepTimeoutInMinutes
+  std::optional<std::int64_t> in_progress_deadline_ms;  // from the job's inProgressTimeoutInMinutes
+  friend bool operator==(const Execution&, const Execution&) = default;
+};
+
+[[nodiscard]] inline bool is_pending(JobStatus s) noexcept {
+  return s == JobStatus::Queued || s == JobStatus::InProgress;
+}
+
+}  // namespace awsfota::jobsd

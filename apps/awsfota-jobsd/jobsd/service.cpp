@@ -1,0 +1,327 @@
+// The service's shared machinery: loading, committing a change set, what a thing has pending,
+// notifications, timeouts and the read-only queries.
+#include <algorithm>
+#include <set>
+
+#include "awsfota/jobs/topics.hpp"
+#include "jobsd/service.hpp"
+
+namespace awsfota::jobsd {
+
+// What a device can see of its pending work; notify goes out when `pending` changes, notify-next when
+// `next` does.
+struct Service::ThingView {
+  std::vector<std::pair<std::string, JobStatus>> pending;
+  std::optional<std::pair<std::string, std::int64_t>> next;  // job id, execution number
+};
+
+std::string_view to_string(ControlErrorCode code) noexcept {
+  switch (code) {
+    case ControlErrorCode::InvalidRequest: return "InvalidRequest";
+    case ControlErrorCode::ResourceNotFound: return "ResourceNotFound";
+    case ControlErrorCode::ResourceAlreadyExists: return "ResourceAlreadyExists";
+    case ControlErrorCode::InvalidStateTransition: return "InvalidStateTransition";
+    case ControlErrorCode::VersionConflict: return "VersionConflict";
+    case ControlErrorCode::Internal: return "Internal";
+  }
+  return "Internal";
+}
+
+Expected<std::unique_ptr<Service>, StoreError> Service::open(Store& store, Config config) {
+  auto loaded = store.load();
+  if (!loaded) return unexpected(loaded.error());
+  std::unique_ptr<Service> service(new Service(store, std::move(config)));
+  for (auto& t : loaded->things) service->things_.emplace(t.name, std::move(t));
+  for (auto& g : loaded->groups) service->groups_.emplace(g.name, std::move(g));
+  for (auto& j : loaded->jobs) {
+    service->next_sequence_ = std::max(service->next_sequence_, j.sequence + 1);
+    service->jobs_.emplace(j.job_id, std::move(j));
+  }
+  for (auto& e : loaded->executions) {
+    ExecutionKey key{e.thing_name, e.job_id};
+    service->executions_.emplace(std::move(key), std::move(e));
+  }
+  return service;
+}
+
+// --- lookups ---------------------------------------------------------------------------------------
+
+const Execution* Service::find_execution(const std::string& thing, const std::string& job_id) const {
+  auto it = executions_.find({thing, job_id});
+  return it == executions_.end() ? nullptr : &it->second;
+}
+
+const Job* Service::find_job(const std::string& job_id) const {
+  auto it = jobs_.find(job_id);
+  return it == jobs_.end() ? nullptr : &it->second;
+}
+
+std::vector<const Execution*> Service::executions_of_job(const std::string& job_id) const {
+  std::vector<const Execution*> out;
+  for (const auto& [key, e] : executions_) {
+    if (key.second == job_id) out.push_back(&e);
+  }
+  return out;
+}
+
+// Oldest first: in-progress executions before queued ones, as AWS picks the next one.
+std::vector<const Execution*> Service::pending_of(const std::string& thing) const {
+  std::vector<const Execution*> out;
+  for (auto it = executions_.lower_bound({thing, std::string()}); it != executions_.end() && it->first.first == thing;
+       ++it) {
+    if (is_pending(it->second.status)) out.push_back(&it->second);
+  }
+  auto sequence = [this](const Execution* e) {
+    const Job* job = find_job(e->job_id);
+    return job == nullptr ? 0 : job->sequence;
+  };
+  std::sort(out.begin(), out.end(), [&](const Execution* a, const Execution* b) {
+    const bool a_running = a->status == JobStatus::InProgress;
+    const bool b_running = b->status == JobStatus::InProgress;
+    if (a_running != b_running) return a_running;
+    if (a->queued_at_ms != b->queued_at_ms) return a->queued_at_ms < b->queued_at_ms;
+    return sequence(a) < sequence(b);
+  });
+  return out;
+}
+
+const Execution* Service::next_of(const std::string& thing) const {
+  auto pending = pending_of(thing);
+  return pending.empty() ? nullptr : pending.front();
+}
+
+Service::ThingView Service::view_of(const std::string& thing) const {
+  ThingView view;
+  for (const Execution* e : pending_of(thing)) view.pending.emplace_back(e->job_id, e->status);
+  std::sort(view.pending.begin(), view.pending.end());
+  if (const Execution* next = next_of(thing)) view.next = std::make_pair(next->job_id, next->execution_number);
+  return view;
+}
+
+// --- documents and messages ------------------------------------------------------------------------
+
+std::string Service::document_for_device(const Job& job, std::int64_t now_ms) const {
+  if (!config_.signer) return job.document;
+  const std::int64_t lifetime = job.presigned_expires_in_sec.value_or(config_.default_presigned_expires_sec);
+  return replace_presigned_placeholders(job.document, *config_.signer, now_ms / 1000 + lifetime);
+}
+
+jobs::JobExecution Service::to_message(const Execution& e, bool with_document, std::int64_t now_ms) const {
+  jobs::JobExecution m;
+  m.job_id = e.job_id;
+  m.thing_name = e.thing_name;
+  if (with_document) {
+    if (const Job* job = find_job(e.job_id)) m.job_document = document_for_device(*job, now_ms);
+  }
+  m.status = e.status;
+  m.status_details = e.status_details;
+  m.queued_at = e.queued_at_ms / 1000;
+  if (e.started_at_ms) m.started_at = *e.started_at_ms / 1000;
+  m.last_updated_at = e.last_updated_at_ms / 1000;
+  m.version_number = e.version_number;
+  m.execution_number = e.execution_number;
+  return m;
+}
+
+void Service::notify_thing(const std::string& thing, const ThingView& before, std::int64_t now_ms,
+                           std::vector<OutgoingMessage>& out) const {
+  const ThingView after = view_of(thing);
+  const std::int64_t now_s = now_ms / 1000;
+  if (after.pending != before.pending) {
+    jobs::NotifyMessage notify;
+    notify.timestamp = now_s;
+    for (const Execution* e : pending_of(thing)) {
+      jobs::JobExecutionSummary s;
+      s.job_id = e->job_id;
+      s.queued_at = e->queued_at_ms / 1000;
+      if (e->started_at_ms) s.started_at = *e->started_at_ms / 1000;
+      s.last_updated_at = e->last_updated_at_ms / 1000;
+      s.version_number = e->version_number;
+      s.execution_number = e->execution_number;
+      (e->status == JobStatus::InProgress ? notify.in_progress : notify.queued).push_back(std::move(s));
+    }
+    out.push_back({jobs::notify_filter(thing), jobs::encode(notify)});
+  }
+  if (after.next != before.next) {
+    jobs::NotifyNextMessage next;
+    next.timestamp = now_s;
+    if (const Execution* e = next_of(thing)) next.execution = to_message(*e, true, now_ms);
+    out.push_back({jobs::notify_next_filter(thing), jobs::encode(next)});
+  }
+}
+
+// --- committing ------------------------------------------------------------------------------------
+
+void Service::complete_finished_jobs(StoreChanges& changes, std::int64_t now_ms) const {
+  std::set<std::string> touched;
+  for (const auto& e : changes.executions) touched.insert(e.job_id);
+  for (const auto& job_id : touched) {
+    Job* changed_job = nullptr;
+    for (auto& j : changes.jobs) {
+      if (j.job_id == job_id) changed_job = &j;
+    }
+    const Job* job = changed_job != nullptr ? changed_job : find_job(job_id);
+    if (job == nullptr) continue;
+    const Job& current = *job;
+    if (current.state != JobState::InProgress || current.target_selection != "SNAPSHOT") continue;
+
+    std::map<std::string, JobStatus> statuses;
+    for (const Execution* e : executions_of_job(job_id)) statuses[e->thing_name] = e->status;
+    for (const auto& e : changes.executions) {
+      if (e.job_id == job_id) statuses[e.thing_name] = e.status;
+    }
+    const bool all_done = std::all_of(statuses.begin(), statuses.end(),
+                                      [](const auto& kv) { return jobs::is_terminal(kv.second); });
+    if (!all_done) continue;
+    Job done = current;
+    done.state = JobState::Completed;
+    done.completed_at_ms = now_ms;
+    done.last_updated_at_ms = now_ms;
+    if (changed_job != nullptr) {
+      *changed_job = std::move(done);
+    } else {
+      changes.jobs.push_back(std::move(done));
+    }
+  }
+}
+
+Expected<void, StoreError> Service::commit(StoreChanges changes, std::int64_t now_ms,
+                                           std::vector<OutgoingMessage>& out) {
+  complete_finished_jobs(changes, now_ms);
+
+  std::set<std::string> affected;
+  for (const auto& e : changes.executions) affected.insert(e.thing_name);
+  for (const auto& id : changes.deleted_jobs) {
+    for (const Execution* e : executions_of_job(id)) affected.insert(e->thing_name);
+  }
+  std::map<std::string, ThingView> before;
+  for (const auto& thing : affected) before.emplace(thing, view_of(thing));
+
+  if (auto stored = store_->apply(changes); !stored) return stored;
+
+  for (const auto& id : changes.deleted_jobs) {
+    jobs_.erase(id);
+    std::erase_if(executions_, [&](const auto& kv) { return kv.first.second == id; });
+  }
+  for (auto& t : changes.things) things_[t.name] = std::move(t);
+  for (auto& g : changes.groups) groups_[g.name] = std::move(g);
+  for (auto& j : changes.jobs) jobs_[j.job_id] = std::move(j);
+  for (auto& e : changes.executions) {
+    ExecutionKey key{e.thing_name, e.job_id};
+    executions_[std::move(key)] = std::move(e);
+  }
+  for (const auto& [thing, view] : before) notify_thing(thing, view, now_ms, out);
+  return {};
+}
+
+// --- timeouts --------------------------------------------------------------------------------------
+
+std::optional<std::int64_t> Service::next_deadline_ms() const {
+  std::optional<std::int64_t> earliest;
+  for (const auto& [key, e] : executions_) {
+    for (const auto& d : {e.step_deadline_ms, e.in_progress_deadline_ms}) {
+      if (d && (!earliest || *d < *earliest)) earliest = d;
+    }
+  }
+  return earliest;
+}
+
+Reaction Service::tick(std::int64_t now_ms) {
+  Reaction reaction;
+  StoreChanges changes;
+  for (const auto& [key, e] : executions_) {
+    const bool step_due = e.step_deadline_ms && *e.step_deadline_ms <= now_ms;
+    const bool run_due = e.in_progress_deadline_ms && *e.in_progress_deadline_ms <= now_ms;
+    if (!step_due && !run_due) continue;
+    Execution timed_out = e;
+    timed_out.status = JobStatus::TimedOut;
+    timed_out.version_number += 1;
+    timed_out.last_updated_at_ms = now_ms;
+    timed_out.step_deadline_ms.reset();
+    timed_out.in_progress_deadline_ms.reset();
+    reaction.log.push_back("timeout thing=" + e.thing_name + " job=" + e.job_id + " -> TIMED_OUT (" +
+                           (step_due ? "step timer" : "in-progress timer") + ")");
+    changes.executions.push_back(std::move(timed_out));
+  }
+  if (changes.empty()) return reaction;
+  if (auto stored = commit(std::move(changes), now_ms, reaction.messages); !stored) {
+    reaction.log.push_back("timeout not recorded, will retry: " + stored.error().message);
+  }
+  return reaction;
+}
+
+// --- read-only control-plane queries ---------------------------------------------------------------
+
+std::vector<Thing> Service::list_things() const {
+  std::vector<Thing> out;
+  for (const auto& [name, t] : things_) out.push_back(t);
+  return out;
+}
+
+Expected<ThingGroup, ControlError> Service::describe_thing_group(const std::string& name) const {
+  auto it = groups_.find(name);
+  if (it == groups_.end()) {
+    return unexpected(ControlError{ControlErrorCode::ResourceNotFound, "thing group " + name + " does not exist"});
+  }
+  return it->second;
+}
+
+Expected<JobDescription, ControlError> Service::describe_job(const std::string& job_id) const {
+  const Job* job = find_job(job_id);
+  if (job == nullptr) return unexpected(ControlError{ControlErrorCode::ResourceNotFound, "job " + job_id + " does not exist"});
+  JobDescription d{*job, {}};
+  for (const Execution* e : executions_of_job(job_id)) d.executions_by_status[e->status] += 1;
+  return d;
+}
+
+Expected<std::string, ControlError> Service::get_job_document(const std::string& job_id, std::int64_t now_ms) const {
+  const Job* job = find_job(job_id);
+  if (job == nullptr) return unexpected(ControlError{ControlErrorCode::ResourceNotFound, "job " + job_id + " does not exist"});
+  return document_for_device(*job, now_ms);
+}
+
+std::vector<Job> Service::list_jobs(std::optional<JobState> state) const {
+  std::vector<Job> out;
+  for (const auto& [id, j] : jobs_) {
+    if (!state || j.state == *state) out.push_back(j);
+  }
+  std::sort(out.begin(), out.end(), [](const Job& a, const Job& b) { return a.sequence < b.sequence; });
+  return out;
+}
+
+Expected<Execution, ControlError> Service::describe_execution(const std::string& job_id,
+                                                              const std::string& thing_name) const {
+  const Execution* e = find_execution(thing_name, job_id);
+  if (e == nullptr) {
+    return unexpected(ControlError{ControlErrorCode::ResourceNotFound,
+                                   "job " + job_id + " has no execution on thing " + thing_name});
+  }
+  return *e;
+}
+
+Expected<std::vector<Execution>, ControlError> Service::list_executions_for_job(const std::string& job_id,
+                                                                               std::optional<JobStatus> status) const {
+  if (find_job(job_id) == nullptr) {
+    return unexpected(ControlError{ControlErrorCode::ResourceNotFound, "job " + job_id + " does not exist"});
+  }
+  std::vector<Execution> out;
+  for (const Execution* e : executions_of_job(job_id)) {
+    if (!status || e->status == *status) out.push_back(*e);
+  }
+  return out;
+}
+
+Expected<std::vector<Execution>, ControlError> Service::list_executions_for_thing(
+    const std::string& thing_name, std::optional<JobStatus> status) const {
+  if (things_.find(thing_name) == things_.end()) {
+    return unexpected(ControlError{ControlErrorCode::ResourceNotFound, "thing " + thing_name + " does not exist"});
+  }
+  std::vector<Execution> out;
+  for (auto it = executions_.lower_bound({thing_name, std::string()});
+       it != executions_.end() && it->first.first == thing_name; ++it) {
+    if (!status || it->second.status == *status) out.push_back(it->second);
+  }
+  return out;
+}
+
+}  // namespace awsfota::jobsd

@@ -1,0 +1,267 @@
+// awsfota-jobsd: the local AWS IoT Jobs service. Carries MQTT messages between the broker and the
+// service core, serves the control-plane REST API on loopback, and drives the timeout clock.
+#include <CLI/CLI.hpp>
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "awsfota/adapters/mosquitto/client.hpp"
+#include "awsfota/jobs/topics.hpp"
+#include "jobsd/rest_api.hpp"
+#include "jobsd/service.hpp"
+#include "jobsd_sqlite/sqlite_store.hpp"
+
+namespace {
+
+namespace mqtt = awsfota::adapters::mosquitto;
+using namespace awsfota::jobsd;
+
+constexpr const char* kDescription = R"(awsfota-jobsd: a local AWS IoT Jobs service.
+
+Connects to an MQTT broker as a privileged client and answers the AWS IoT Jobs device API for every
+thing ($aws/things/+/jobs/...): get, start-next, J/get ($next too), J/update, with notify and
+notify-next. Serves the AWS IoT control plane (create-job, cancel-job, describe-job-execution, ...)
+on http://127.0.0.1:HTTP_PORT for `aws iot ... --endpoint-url`. Keeps its state in SQLite (WAL),
+so a restart loses nothing. Logs one line per request to stderr.
+
+Example (as scripts/stack runs it):
+  awsfota-jobsd --db run/stack-a/jobsd.db --mqtt-port 8883 --ca run/stack-a/pki/ca.pem \
+      --cert run/stack-a/pki/jobsd.pem --key run/stack-a/pki/jobsd.key --http-port 8080 \
+      --files-url https://127.0.0.1:8443 --link-secret-file run/stack-a/link-secret
+  AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_DEFAULT_REGION=us-east-1 \
+      aws iot list-things --endpoint-url http://127.0.0.1:8080
+)";
+
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop = true; }
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::mutex g_log_mutex;
+void log_line(const std::string& line) {
+  const std::int64_t ms = now_ms();
+  const std::time_t s = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&s, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::lock_guard lock(g_log_mutex);
+  std::fprintf(stderr, "%s.%03dZ awsfota-jobsd: %s\n", stamp, static_cast<int>(ms % 1000), line.c_str());
+  std::fflush(stderr);
+}
+
+struct Options {
+  std::string db;
+  std::string mqtt_host = "127.0.0.1";
+  int mqtt_port = 8883;
+  std::string client_id = "awsfota-jobsd";
+  std::string ca, cert, key;
+  int http_port = 8080;
+  std::string port_file;
+  std::int64_t minute_ms = 60000;
+  std::string files_url;
+  std::string link_secret;
+  std::string link_secret_file;
+  int connect_timeout_s = 10;
+  std::string region = "us-east-1";
+  std::string account = "000000000000";
+};
+
+// The service and what its callers (MQTT loop, HTTP threads) share: one lock, and the messages the
+// HTTP threads produced for the MQTT loop to publish (the MQTT client is single-threaded).
+struct Shared {
+  std::mutex mutex;
+  std::unique_ptr<Service> service;
+  std::deque<OutgoingMessage> outbox;
+};
+
+void publish_all(mqtt::Client& client, const std::vector<OutgoingMessage>& messages) {
+  for (const auto& m : messages) {
+    if (auto r = client.publish(m.topic, m.payload, 1); !r) log_line("publish " + m.topic + " failed: " + r.error().message);
+  }
+}
+
+void serve_http(httplib::Server& server, Shared& shared, const awsfota::jobsd::ArnScope& scope) {
+  auto handler = [&shared, &scope](const httplib::Request& req, httplib::Response& res) {
+    RestRequest request{req.method, req.path, {}, req.body};
+    for (const auto& [k, v] : req.params) request.query[k] = v;
+    RestResponse response;
+    {
+      std::vector<OutgoingMessage> notifications;
+      std::lock_guard lock(shared.mutex);
+      response = handle_rest(*shared.service, request, now_ms(), notifications, scope);
+      shared.outbox.insert(shared.outbox.end(), notifications.begin(), notifications.end());
+    }
+    res.status = response.status;
+    if (!response.error_type.empty()) res.set_header("x-amzn-ErrorType", response.error_type);
+    res.set_content(response.body, "application/json");
+    log_line("rest " + req.method + " " + req.path + " -> " + std::to_string(response.status) + " " +
+             (response.operation.empty() ? "" : response.operation + " ") + response.error_type);
+  };
+  server.Get(".*", handler);
+  server.Put(".*", handler);
+  server.Post(".*", handler);
+  server.Delete(".*", handler);
+  server.Patch(".*", handler);
+}
+
+std::optional<std::string> read_secret(const Options& o) {
+  if (!o.link_secret.empty()) return o.link_secret;
+  if (o.link_secret_file.empty()) return std::nullopt;
+  std::ifstream in(o.link_secret_file);
+  std::string secret;
+  std::getline(in, secret);
+  if (!in && secret.empty()) return std::nullopt;
+  return secret;
+}
+
+// The broker may still be starting (the stack starts it just before): retry until connect_timeout_s.
+bool connect_with_retry(mqtt::Client& client, const Options& o) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(o.connect_timeout_s);
+  for (;;) {
+    auto connected = client.connect(std::chrono::seconds(5));
+    if (connected) return true;
+    const bool retry = connected.error().code == mqtt::MqttErrorCode::Unreachable ||
+                       connected.error().code == mqtt::MqttErrorCode::Timeout;
+    if (!retry || std::chrono::steady_clock::now() > give_up || g_stop) {
+      log_line(connected.error().message);
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+// Until a signal: MQTT I/O (requests are answered from the message callback), what the HTTP threads
+// queued, and timeouts when their time has come.
+void serve_mqtt(mqtt::Client& client, Shared& shared) {
+  while (!g_stop) {
+    (void)client.run_once(std::chrono::milliseconds(20));
+    std::vector<OutgoingMessage> pending;
+    Reaction timeouts;
+    {
+      std::lock_guard lock(shared.mutex);
+      pending.assign(shared.outbox.begin(), shared.outbox.end());
+      shared.outbox.clear();
+      const auto deadline = shared.service->next_deadline_ms();
+      if (deadline && *deadline <= now_ms()) timeouts = shared.service->tick(now_ms());
+    }
+    for (const auto& line : timeouts.log) log_line(line);
+    publish_all(client, pending);
+    publish_all(client, timeouts.messages);
+  }
+}
+
+int run(const Options& o) {
+  auto store = SqliteStore::open(o.db);
+  if (!store) {
+    log_line("cannot open the database: " + store.error().message);
+    return 1;
+  }
+  Config config;
+  config.minute_ms = o.minute_ms;
+  if (!o.files_url.empty()) {
+    auto secret = read_secret(o);
+    if (!secret || secret->empty()) {
+      log_line("--files-url needs --link-secret or a readable, non-empty --link-secret-file");
+      return 2;
+    }
+    config.signer = LinkSigner(o.files_url, *secret);
+  }
+  Shared shared;
+  auto service = Service::open(**store, config);
+  if (!service) {
+    log_line("cannot load the state: " + service.error().message);
+    return 1;
+  }
+  shared.service = std::move(*service);
+
+  mqtt::ClientOptions mo{.host = o.mqtt_host, .port = o.mqtt_port, .client_id = o.client_id};
+  if (!o.ca.empty()) mo.tls = mqtt::TlsFiles{o.ca, o.cert, o.key};
+  auto client = mqtt::Client::create(mo);
+  if (!client) {
+    log_line(client.error().message);
+    return 2;
+  }
+  mqtt::Client& mqtt_client = **client;
+  mqtt_client.on_connection([](bool up, const std::string& reason) { log_line(std::string(up ? "mqtt up: " : "mqtt down: ") + reason); });
+  mqtt_client.on_message([&](const std::string& topic, const std::string& payload) {
+    Reaction reaction;
+    {
+      std::lock_guard lock(shared.mutex);
+      reaction = shared.service->handle(topic, payload, now_ms());
+    }
+    for (const auto& line : reaction.log) log_line(line);
+    publish_all(mqtt_client, reaction.messages);
+  });
+  (void)mqtt_client.subscribe(awsfota::jobs::all_things_jobs_filter(), 1);
+
+  if (!connect_with_retry(mqtt_client, o)) return 1;
+
+  httplib::Server http;
+  const ArnScope scope{o.region, o.account};
+  serve_http(http, shared, scope);
+  int http_port = o.http_port;
+  if (http_port == 0) {
+    http_port = http.bind_to_any_port("127.0.0.1");
+  } else if (!http.bind_to_port("127.0.0.1", http_port)) {
+    http_port = -1;
+  }
+  if (http_port <= 0) {
+    log_line("cannot listen on 127.0.0.1:" + std::to_string(o.http_port));
+    return 1;
+  }
+  std::thread http_thread([&http] { http.listen_after_bind(); });
+  if (!o.port_file.empty()) std::ofstream(o.port_file) << http_port << "\n";
+  log_line("ready: mqtt " + o.mqtt_host + ":" + std::to_string(o.mqtt_port) + ", http 127.0.0.1:" +
+           std::to_string(http_port) + ", db " + o.db + ", minute " + std::to_string(o.minute_ms) + " ms");
+
+  serve_mqtt(mqtt_client, shared);
+  log_line("stopping");
+  http.stop();
+  http_thread.join();
+  mqtt_client.disconnect();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{kDescription, "awsfota-jobsd"};
+  app.add_option("--db", o.db, "SQLite database file (created when missing)")->required();
+  app.add_option("--mqtt-host", o.mqtt_host, "broker address")->capture_default_str();
+  app.add_option("--mqtt-port", o.mqtt_port, "broker port")->capture_default_str();
+  app.add_option("--client-id", o.client_id, "MQTT client id (and certificate CN) of the service")->capture_default_str();
+  app.add_option("--ca", o.ca, "CA certificate (PEM) of the broker; enables TLS");
+  app.add_option("--cert", o.cert, "the service's client certificate (PEM)");
+  app.add_option("--key", o.key, "the service's private key (PEM)");
+  app.add_option("--http-port", o.http_port, "control-plane REST port on 127.0.0.1 (0: any free port)")->capture_default_str();
+  app.add_option("--port-file", o.port_file, "write the REST port here once ready");
+  app.add_option("--minute-ms", o.minute_ms, "length of a timeout 'minute' in ms (tests: 1000)")->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{3'600'000}));
+  app.add_option("--files-url", o.files_url, "file server base URL for presigned-URL placeholders, e.g. https://127.0.0.1:8443");
+  app.add_option("--link-secret", o.link_secret, "nginx secure_link secret");
+  app.add_option("--link-secret-file", o.link_secret_file, "file holding the secure_link secret");
+  app.add_option("--connect-timeout", o.connect_timeout_s, "seconds to keep trying to reach the broker at start")->capture_default_str();
+  app.add_option("--region", o.region, "region in the ARNs the API returns")->capture_default_str();
+  app.add_option("--account", o.account, "account id in the ARNs the API returns")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGPIPE, SIG_IGN);
+  return run(o);
+}

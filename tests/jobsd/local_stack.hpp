@@ -1,0 +1,113 @@
+// A stack-like fixture for the service's integration tests: a throwaway PKI, Mosquitto with TLS,
+// client certificates, the certificate CN as user name and the per-thing ACL (as scripts/stack
+// configures it) on a free 127.0.0.1 port, and awsfota-jobsd connected to it as its privileged
+// client with a fast clock. Devices are MQTT clients of the project's mosquitto adapter.
+//
+//   auto stack = LocalStack::start(dir.path(), {.minute_ms = 200});
+//   ASSERT_TRUE(stack) << stack.error();
+//   auto device = (*stack)->device("t1");             // certificate CN=t1, connected, subscribed
+//   auto r = (*stack)->rest("POST", "/things/t1");    // the control plane, as the AWS CLI calls it
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "awsfota/adapters/mosquitto/client.hpp"
+#include "awsfota/expected.hpp"
+#include "support/pki.hpp"
+#include "support/process.hpp"
+
+namespace awsfota::jobsd::testing {
+
+using awsfota::testing::CertFiles;
+using awsfota::testing::ChildProcess;
+using awsfota::testing::Pki;
+
+struct Message {
+  std::string topic;
+  nlohmann::json body;
+};
+
+// A device: one MQTT connection with its own certificate, and what it received.
+class TestDevice {
+ public:
+  TestDevice(std::unique_ptr<adapters::mosquitto::Client> client, std::string thing);
+
+  [[nodiscard]] const std::string& thing() const { return thing_; }
+  [[nodiscard]] std::string topic(const std::string& rest) const { return "$aws/things/" + thing_ + "/jobs/" + rest; }
+  [[nodiscard]] Expected<void, adapters::mosquitto::MqttError> connect();
+  void subscribe(const std::string& filter);
+  void publish(const std::string& topic, const std::string& payload);
+  // Publishes `payload` on topic(op) and waits for the answer on topic(op)/accepted or /rejected.
+  [[nodiscard]] std::optional<Message> request(const std::string& op, const std::string& payload,
+                                               std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // The first message (received before or within `timeout`) on `topic`; removed from the inbox.
+  [[nodiscard]] std::optional<Message> wait_for(const std::string& topic,
+                                                std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // Pumps the network for `duration` and returns everything that arrived meanwhile.
+  std::vector<Message> drain(std::chrono::milliseconds duration);
+
+ private:
+  void pump(std::chrono::milliseconds timeout);
+  std::unique_ptr<adapters::mosquitto::Client> client_;
+  std::string thing_;
+  std::deque<Message> inbox_;
+  int next_token_ = 1;
+};
+
+struct StackOptions {
+  std::int64_t minute_ms = 60000;
+};
+
+struct RestResult {
+  int status = 0;
+  nlohmann::json body;
+  std::string error_type;
+};
+
+class LocalStack {
+ public:
+  [[nodiscard]] static Expected<std::unique_ptr<LocalStack>, std::string> start(const std::filesystem::path& dir,
+                                                                               StackOptions options);
+  ~LocalStack();
+
+  // A connected device with a certificate (CN = thing) from this stack's CA, subscribed to its topics.
+  [[nodiscard]] Expected<std::unique_ptr<TestDevice>, std::string> device(const std::string& thing);
+  // A client with the given TLS files (or none) that tries to connect; the connect result.
+  [[nodiscard]] Expected<void, adapters::mosquitto::MqttError> try_connect(const std::string& client_id,
+                                                                           std::optional<adapters::mosquitto::TlsFiles> tls);
+  [[nodiscard]] RestResult rest(const std::string& method, const std::string& path, const std::string& body = "");
+
+  // Stops the service (SIGTERM) and starts it again on the same database.
+  [[nodiscard]] Expected<void, std::string> restart_service();
+
+  [[nodiscard]] const Pki& pki() const { return *pki_; }
+  [[nodiscard]] std::uint16_t mqtt_port() const { return mqtt_port_; }
+  [[nodiscard]] std::uint16_t http_port() const { return http_port_; }
+  [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  LocalStack() = default;
+  [[nodiscard]] Expected<void, std::string> start_broker();
+  [[nodiscard]] Expected<void, std::string> start_service();
+
+  std::filesystem::path dir_;
+  StackOptions options_;
+  std::optional<Pki> pki_;
+  CertFiles server_;
+  CertFiles service_cert_;
+  std::uint16_t mqtt_port_ = 0;
+  std::uint16_t http_port_ = 0;
+  std::unique_ptr<ChildProcess> broker_;
+  std::unique_ptr<ChildProcess> service_;
+  int service_starts_ = 0;
+};
+
+}  // namespace awsfota::jobsd::testing

@@ -1,0 +1,144 @@
+// The control-plane REST mapping, without sockets: requests as the AWS CLI sends them.
+#include "jobsd/rest_api.hpp"
+#include "jobsd/service_fixture.hpp"
+
+namespace awsfota::jobsd::testing {
+namespace {
+
+using nlohmann::json;
+
+class RestApi : public ServiceTest {
+ protected:
+  RestResponse call(const std::string& method, const std::string& path, const std::string& body = "",
+                    std::map<std::string, std::string> query = {}) {
+    return handle_rest(*service, {method, path, std::move(query), body}, now, notifications);
+  }
+  static json parsed(const RestResponse& r) { return json::parse(r.body); }
+  std::vector<OutgoingMessage> notifications;
+  const std::string thing_arn = "arn:aws:iot:us-east-1:000000000000:thing/";
+};
+
+TEST_F(RestApi, CreateThingThenJobByArnAndDescribeIt) {
+  auto thing = call("POST", "/things/t1", "{}");
+  ASSERT_EQ(thing.status, 200) << thing.body;
+  EXPECT_EQ(parsed(thing)["thingArn"], thing_arn + "t1");
+  EXPECT_EQ(thing.operation, "CreateThing");
+
+  auto created = call("PUT", "/jobs/j1",
+                      json{{"targets", {thing_arn + "t1"}},
+                           {"document", R"({"operation":"app_fw_update"})"},
+                           {"description", "first"},
+                           {"timeoutConfig", {{"inProgressTimeoutInMinutes", 5}}},
+                           {"presignedUrlConfig", {{"roleArn", "arn:aws:iam::0:role/x"}, {"expiresInSec", 300}}},
+                           {"targetSelection", "SNAPSHOT"}}
+                          .dump());
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_EQ(parsed(created)["jobArn"], "arn:aws:iot:us-east-1:000000000000:job/j1");
+  EXPECT_EQ(parsed(created)["description"], "first");
+  EXPECT_NE(find(notifications, topic("t1", "notify-next")), nullptr);
+
+  auto job = parsed(call("GET", "/jobs/j1"))["job"];
+  EXPECT_EQ(job["status"], "IN_PROGRESS");
+  EXPECT_EQ(job["targets"][0], thing_arn + "t1");
+  EXPECT_EQ(job["timeoutConfig"]["inProgressTimeoutInMinutes"], 5);
+  EXPECT_EQ(job["presignedUrlConfig"]["expiresInSec"], 300);
+  EXPECT_EQ(job["jobProcessDetails"]["numberOfQueuedThings"], 1);
+  EXPECT_DOUBLE_EQ(job["createdAt"].get<double>(), static_cast<double>(now) / 1000.0);
+
+  EXPECT_EQ(parsed(call("GET", "/jobs/j1/job-document"))["document"], R"({"operation":"app_fw_update"})");
+  auto execution = parsed(call("GET", "/things/t1/jobs/j1"))["execution"];
+  EXPECT_EQ(execution["status"], "QUEUED");
+  EXPECT_EQ(execution["versionNumber"], 1);
+  EXPECT_EQ(execution["thingArn"], thing_arn + "t1");
+  EXPECT_EQ(parsed(call("GET", "/jobs/j1/things"))["executionSummaries"][0]["jobExecutionSummary"]["status"], "QUEUED");
+  EXPECT_EQ(parsed(call("GET", "/things/t1/jobs"))["executionSummaries"][0]["jobId"], "j1");
+  EXPECT_EQ(parsed(call("GET", "/jobs"))["jobs"][0]["jobId"], "j1");
+  EXPECT_EQ(parsed(call("GET", "/things"))["things"][0]["thingName"], "t1");
+}
+
+TEST_F(RestApi, GetJobDocumentReturnsTheDocumentAsCreatedInItsKeyOrder) {
+  reopen(Config{.minute_ms = kMinute, .signer = LinkSigner("https://files", "k")});
+  ASSERT_EQ(call("POST", "/things/t1").status, 200);
+  const std::string document = R"({"z":1, "a":"${aws:iot:s3-presigned-url:https://b/x.bin}"})";
+  ASSERT_EQ(call("PUT", "/jobs/j1", json{{"targets", {thing_arn + "t1"}}, {"document", document}}.dump()).status, 200);
+  EXPECT_EQ(parsed(call("GET", "/jobs/j1/job-document"))["document"],
+            R"({"z":1,"a":"${aws:iot:s3-presigned-url:https://b/x.bin}"})");
+  // Devices get the placeholder replaced.
+  auto next = json::parse(find(notifications, topic("t1", "notify-next"))->payload);
+  EXPECT_EQ(next["execution"]["jobDocument"]["a"].get<std::string>().rfind("https://files/x.bin?md5=", 0), 0U);
+}
+
+TEST_F(RestApi, ThingGroupsTargetTheirMembers) {
+  ASSERT_EQ(call("POST", "/things/t1").status, 200);
+  ASSERT_EQ(call("POST", "/thing-groups/fleet", "{}").status, 200);
+  auto added = call("PUT", "/thing-groups/addThingToThingGroup",
+                    json{{"thingGroupArn", "arn:aws:iot:us-east-1:000000000000:thinggroup/fleet"}, {"thingName", "t1"}}.dump());
+  ASSERT_EQ(added.status, 200) << added.body;
+  auto created = call("PUT", "/jobs/g",
+                      json{{"targets", {"arn:aws:iot:us-east-1:000000000000:thinggroup/fleet"}}, {"document", "{}"}}.dump());
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_EQ(parsed(call("GET", "/things/t1/jobs/g"))["execution"]["status"], "QUEUED");
+}
+
+TEST_F(RestApi, CancelAndDeleteHonourForce) {
+  ASSERT_EQ(call("POST", "/things/t1").status, 200);
+  ASSERT_EQ(call("PUT", "/jobs/j1", json{{"targets", {thing_arn + "t1"}}, {"document", "{}"}}.dump()).status, 200);
+  (void)send("t1", "start-next", "{}");
+  auto refused = call("DELETE", "/jobs/j1");
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_EQ(refused.error_type, "InvalidStateTransitionException");
+  auto exec_refused = call("PUT", "/things/t1/jobs/j1/cancel", "{}");
+  EXPECT_EQ(exec_refused.error_type, "InvalidStateTransitionException");
+  auto stale = call("PUT", "/things/t1/jobs/j1/cancel", R"({"expectedVersion":1})", {{"force", "true"}});
+  EXPECT_EQ(stale.error_type, "VersionConflictException");
+  auto canceled = call("PUT", "/jobs/j1/cancel", R"({"reasonCode":"r","comment":"c"})", {{"force", "true"}});
+  ASSERT_EQ(canceled.status, 200) << canceled.body;
+  auto job = parsed(call("GET", "/jobs/j1"))["job"];
+  EXPECT_EQ(job["status"], "CANCELED");
+  EXPECT_EQ(job["forceCanceled"], true);
+  EXPECT_EQ(job["comment"], "c");
+  EXPECT_EQ(parsed(call("GET", "/things/t1/jobs/j1"))["execution"]["forceCanceled"], true);
+  EXPECT_EQ(call("DELETE", "/jobs/j1").status, 200);
+  EXPECT_EQ(call("GET", "/jobs/j1").status, 404);
+}
+
+TEST_F(RestApi, ErrorsUseAwsExceptionNamesAndMessages) {
+  struct Case {
+    std::string method, path, body;
+    int status;
+    std::string type;
+  };
+  ASSERT_EQ(call("POST", "/things/t1").status, 200);
+  ASSERT_EQ(call("PUT", "/jobs/dup", json{{"targets", {thing_arn + "t1"}}, {"document", "{}"}}.dump()).status, 200);
+  const std::vector<Case> cases = {
+      {"GET", "/jobs/missing", "", 404, "ResourceNotFoundException"},
+      {"GET", "/things/t1/jobs/missing", "", 404, "ResourceNotFoundException"},
+      {"GET", "/things/ghost", "", 404, "ResourceNotFoundException"},
+      {"PUT", "/jobs/dup", json{{"targets", {thing_arn + "t1"}}, {"document", "{}"}}.dump(), 409,
+       "ResourceAlreadyExistsException"},
+      {"PUT", "/jobs/x", "{not json", 400, "InvalidRequestException"},
+      {"PUT", "/jobs/x", R"({"document":"{}"})", 400, "InvalidRequestException"},
+      {"PUT", "/jobs/x", json{{"targets", {"t1"}}, {"document", "{}"}}.dump(), 400, "InvalidRequestException"},
+      {"PUT", "/jobs/x", json{{"targets", {thing_arn + "t1"}}, {"document", 5}}.dump(), 400, "InvalidRequestException"},
+      {"PUT", "/jobs/x", json{{"targets", {thing_arn + "t1"}}, {"documentSource", "https://h/d.json"}}.dump(), 400,
+       "InvalidRequestException"},
+      {"PUT", "/jobs/x", json{{"targets", {thing_arn + "t1"}}, {"document", "{}"}, {"timeoutConfig", 3}}.dump(), 400,
+       "InvalidRequestException"},
+      {"PUT", "/jobs/x", json{{"targets", {thing_arn + "ghost"}}, {"document", "{}"}}.dump(), 404,
+       "ResourceNotFoundException"},
+      {"GET", "/things/t1/jobs", "", 200, ""},
+      {"PATCH", "/nowhere", "", 404, "ResourceNotFoundException"},
+  };
+  for (const auto& c : cases) {
+    auto r = call(c.method, c.path, c.body);
+    EXPECT_EQ(r.status, c.status) << c.method << " " << c.path << " " << c.body << " -> " << r.body;
+    EXPECT_EQ(r.error_type, c.type) << c.method << " " << c.path;
+    if (!c.type.empty()) {
+      EXPECT_FALSE(parsed(r)["message"].get<std::string>().empty());
+    }
+  }
+  EXPECT_EQ(call("GET", "/things/t1/jobs", "", {{"status", "NOPE"}}).error_type, "InvalidRequestException");
+}
+
+}  // namespace
+}  // namespace awsfota::jobsd::testing
