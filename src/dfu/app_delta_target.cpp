@@ -8,37 +8,46 @@ namespace awsfota::dfu {
 using detail::fail;
 
 namespace {
-constexpr std::size_t kBaseReadChunk = 1 << 20;
+constexpr auto kDeltaKind = static_cast<image::ImageKindMask>(image::ImageKind::AppDelta);
 }
 
-AppDeltaTarget::AppDeltaTarget(BlockDevice& slot_a, BlockDevice& slot_b, BootControl& boot,
+AppDeltaTarget::AppDeltaTarget(BlockDevice& slot_a, BlockDevice& slot_b, BlockDevice& staging, BootControl& boot,
                                const image::CryptoProvider& crypto, AppConfig config)
-    : slots_{&slot_a, &slot_b}, boot_(boot), crypto_(crypto), config_(std::move(config)) {}
-
-AppDeltaTarget::~AppDeltaTarget() = default;
+    : slots_{&slot_a, &slot_b}, staging_(staging), boot_(boot), crypto_(crypto), config_(std::move(config)) {}
 
 Expected<void, DfuError> AppDeltaTarget::begin(const TransferSpec& spec) {
   abort();
-  if ((spec.allowed & static_cast<image::ImageKindMask>(image::ImageKind::AppDelta)) == 0) {
-    return fail(DfuCause::TypeMismatch, "the job does not allow application deltas");
-  }
-  if (spec.resume_from != 0) {
-    return fail(DfuCause::BadState, "a delta cannot resume mid-stream; start again from offset 0");
-  }
+  if ((spec.allowed & kDeltaKind) == 0) return fail(DfuCause::TypeMismatch, "the job does not allow application deltas");
   if (spec.size < image::kDeltaHeaderSize) {
     return fail(DfuCause::InvalidUpdate, "a delta of " + std::to_string(spec.size) + " bytes cannot hold its 100-byte header");
+  }
+  if (spec.size > staging_.size()) {
+    return fail(DfuCause::TooLarge, "the delta has " + std::to_string(spec.size) + " bytes, the staging area holds " +
+                                        std::to_string(staging_.size()));
+  }
+  if (spec.resume_from > spec.size) {
+    return fail(DfuCause::BadState, "resume offset " + std::to_string(spec.resume_from) + " is past the delta size " +
+                                        std::to_string(spec.size));
   }
   auto slot = detail::inactive_slot(boot_);
   if (!slot) return unexpected(slot.error());
   spec_ = spec;
   target_slot_ = *slot;
-  return {};
+  next_ = durable_ = spec.resume_from;
+  // Resuming: take the staged part of the header back, and check it again once it is whole.
+  const auto have = static_cast<std::size_t>(std::min<std::uint64_t>(spec.resume_from, head_.size()));
+  if (have == 0) return {};
+  if (auto r = staging_.read(0, std::span(head_).first(have)); !r) {
+    return unexpected(detail::io_error(r.error(), "reading the staging area"));
+  }
+  if (have < head_.size()) return {};
+  return check_header();
 }
 
-// Called once the header is in: every check that needs no output happens here, before any write.
-Expected<void, DfuError> AppDeltaTarget::start_applier() {
-  auto kind = image::check_kind(std::span(head_).first(std::min(head_.size(), image::kDetectBytes)),
-                                spec_.allowed & static_cast<image::ImageKindMask>(image::ImageKind::AppDelta));
+// Everything that can be known from the header is checked before the rest is staged, and so before
+// anything is written to the inactive slot.
+Expected<void, DfuError> AppDeltaTarget::check_header() {
+  auto kind = image::check_kind(std::span(head_).first(image::kDetectBytes), spec_.allowed & kDeltaKind);
   if (!kind) return unexpected(to_dfu_error(kind.error()));
   auto header = image::parse_delta_header(head_);
   if (!header) return unexpected(to_dfu_error(header.error()));
@@ -48,30 +57,19 @@ Expected<void, DfuError> AppDeltaTarget::start_applier() {
     return fail(DfuCause::TooLarge, "the delta makes a " + std::to_string(header->result_size) + "-byte image, slot " +
                                         to_string(*target_slot_) + " holds " + std::to_string(target.size()));
   }
+  if (header->stream_offset() >= spec_.size) {
+    return fail(DfuCause::InvalidUpdate, "the delta's header frame fills all " + std::to_string(spec_.size) +
+                                             " bytes: there is no patch after it");
+  }
   if (header->base_size > active.size()) {
     return fail(DfuCause::WrongDeltaBase, "the delta's base has " + std::to_string(header->base_size) +
                                               " bytes, more than the running slot holds");
   }
-  base_.resize(static_cast<std::size_t>(header->base_size));
-  auto hasher = crypto_.sha256();
-  for (std::size_t at = 0; at < base_.size(); at += kBaseReadChunk) {
-    std::span<std::uint8_t> chunk(base_.data() + at, std::min(kBaseReadChunk, base_.size() - at));
-    if (auto r = active.read(at, chunk); !r) return unexpected(detail::io_error(r.error(), "reading the running slot"));
-    hasher->update(chunk);
-  }
-  const image::Sha256Digest base_sha = hasher->finish();
-  if (auto r = image::check_delta_base(*header, base_sha, base_.size()); !r) return unexpected(to_dfu_error(r.error()));
-  result_size_ = header->result_size;
-  applier_ = std::make_unique<image::DeltaApplier>(
-      base_, crypto_,
-      [this, &target](std::uint64_t offset, std::span<const std::uint8_t> out) -> Expected<void, std::string> {
-        if (auto r = target.write(offset, out); !r) {
-          io_error_ = detail::io_error(r.error(), "writing the slot");
-          return unexpected(r.error().message);
-        }
-        return {};
-      },
-      base_sha);
+  auto base = active.map(header->base_size, MapMode::Read);
+  if (!base) return unexpected(detail::io_error(base.error(), "mapping the running slot"));
+  const image::Sha256Digest base_sha = image::sha256_of(crypto_, (*base)->bytes());
+  if (auto r = image::check_delta_base(*header, base_sha, header->base_size); !r) return unexpected(to_dfu_error(r.error()));
+  header_ = *header;
   return {};
 }
 
@@ -85,39 +83,51 @@ Expected<void, DfuError> AppDeltaTarget::write(std::uint64_t offset, std::span<c
   if (bytes.size() > spec_.size - next_) {
     return fail(DfuCause::TooLarge, "the server sent more than the " + std::to_string(spec_.size) + " bytes announced");
   }
-  if (!applier_) {
-    const std::size_t n = std::min(bytes.size(), image::kDeltaHeaderSize - head_.size());
-    head_.insert(head_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
-    if (head_.size() < image::kDeltaHeaderSize) {
-      next_ += bytes.size();
-      return {};
+  if (next_ < head_.size()) {
+    const std::size_t n = std::min(bytes.size(), head_.size() - static_cast<std::size_t>(next_));
+    std::copy_n(bytes.begin(), n, head_.begin() + static_cast<std::ptrdiff_t>(next_));
+    if (next_ + n == head_.size()) {
+      if (auto r = check_header(); !r) return r;
     }
-    if (auto r = start_applier(); !r) return r;
-    if (auto r = applier_->feed(head_); !r) return unexpected(to_dfu_error(r.error()));
-    next_ += n;
-    bytes = bytes.subspan(n);
   }
-  if (auto r = applier_->feed(bytes); !r) {
-    return unexpected(io_error_ ? *io_error_ : to_dfu_error(r.error()));
-  }
+  if (auto r = staging_.write(next_, bytes); !r) return unexpected(detail::io_error(r.error(), "writing the staging area"));
   next_ += bytes.size();
   return {};
 }
 
 Expected<std::uint64_t, DfuError> AppDeltaTarget::commit() {
   if (!target_slot_) return fail(DfuCause::BadState, "commit outside a transfer");
-  return std::uint64_t{0};  // the decoder's state is not resumable: nothing to make durable yet
+  if (auto r = staging_.sync(); !r) return unexpected(detail::io_error(r.error(), "syncing the staging area"));
+  durable_ = next_;
+  return durable_;
+}
+
+// The base was hashed when the header came in; the running slot is never written while it runs, and
+// the result's own SHA-256 would catch a base that changed anyway.
+Expected<void, DfuError> AppDeltaTarget::apply() {
+  BlockDevice& target = *slots_[static_cast<int>(*target_slot_)];
+  BlockDevice& active = *slots_[static_cast<int>(other_slot(*target_slot_))];
+  auto delta = staging_.map(spec_.size, MapMode::Read);
+  if (!delta) return unexpected(detail::io_error(delta.error(), "mapping the staging area"));
+  auto base = active.map(header_->base_size, MapMode::Read);
+  if (!base) return unexpected(detail::io_error(base.error(), "mapping the running slot"));
+  auto out = target.map(header_->result_size, MapMode::Write);
+  if (!out) return unexpected(detail::io_error(out.error(), "mapping slot " + std::string(to_string(*target_slot_))));
+  auto applied = image::apply_delta((*delta)->bytes(), (*base)->bytes(), (*out)->bytes(), crypto_, header_->base_sha256);
+  if (!applied) return unexpected(to_dfu_error(applied.error()));
+  if (auto r = (*out)->flush(); !r) return unexpected(detail::io_error(r.error(), "writing the result to the slot"));
+  return {};
 }
 
 Expected<FinishedImage, DfuError> AppDeltaTarget::finish() {
   if (!target_slot_) return fail(DfuCause::BadState, "finish outside a transfer");
-  if (next_ != spec_.size || !applier_) {
+  if (next_ != spec_.size || !header_) {
     return fail(DfuCause::BadState, "finish at " + std::to_string(next_) + " of " + std::to_string(spec_.size) + " bytes");
   }
-  if (auto r = applier_->finish(); !r) return unexpected(to_dfu_error(r.error()));
-  BlockDevice& target = *slots_[static_cast<int>(*target_slot_)];
-  if (auto r = target.sync(); !r) return unexpected(detail::io_error(r.error(), "syncing the slot"));
-  auto v = detail::verify_slot(target, result_size_, config_.verify, crypto_, config_.running_version, config_.downgrade);
+  if (auto r = commit(); !r) return unexpected(r.error());
+  if (auto r = apply(); !r) return unexpected(r.error());
+  auto v = detail::verify_slot(*slots_[static_cast<int>(*target_slot_)], header_->result_size, config_.verify, crypto_,
+                               config_.running_version, config_.downgrade);
   if (v) finished_ = true;
   return v;
 }
@@ -129,14 +139,10 @@ Expected<void, DfuError> AppDeltaTarget::schedule() {
 }
 
 void AppDeltaTarget::abort() {
-  applier_.reset();
-  base_.clear();
-  base_.shrink_to_fit();
-  head_.clear();
-  io_error_.reset();
+  head_.fill(0);
+  header_.reset();
   target_slot_.reset();
-  next_ = 0;
-  result_size_ = 0;
+  next_ = durable_ = 0;
   finished_ = false;
 }
 

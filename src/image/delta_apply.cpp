@@ -6,19 +6,12 @@
 #include <optional>
 
 #include "awsfota/image/delta.hpp"
+#include "image/delta_window.hpp"
 
 namespace awsfota::image {
 
 namespace {
-// ZSTD_WINDOWLOG_MAX is only in zstd's static-linking API; same value.
-constexpr unsigned kWindowLogMax = sizeof(std::size_t) == 4 ? 30 : 31;
 constexpr std::size_t kOutChunk = 128 * 1024;
-
-unsigned highest_bit(std::uint64_t v) {
-  unsigned bit = 0;
-  while (v >>= 1) ++bit;
-  return bit;
-}
 
 Unexpected<DeltaError> fail(DeltaErrorCode c, std::string r) { return unexpected(DeltaError{c, std::move(r)}); }
 }  // namespace
@@ -51,8 +44,7 @@ struct DeltaApplier::State {
     if (dctx == nullptr) return fail(DeltaErrorCode::Corrupt, "out of memory creating the zstd decoder");
     // The window must reach back over the whole base; cap it at what base and result need so that a
     // hostile frame header cannot make the decoder allocate gigabytes.
-    const unsigned needed = highest_bit(std::max<std::uint64_t>({h.base_size, h.result_size, 1})) + 2;
-    const int window_log = static_cast<int>(std::clamp<unsigned>(needed, 27, kWindowLogMax));
+    const auto window_log = static_cast<int>(detail::delta_window_log_limit(h.base_size, h.result_size));
     ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, window_log);
     if (ZSTD_isError(ZSTD_DCtx_refPrefix(dctx, base.data(), base.size()))) {
       return fail(DeltaErrorCode::Corrupt, "zstd refused the base as prefix");

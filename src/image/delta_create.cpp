@@ -4,17 +4,11 @@
 #include <algorithm>
 
 #include "awsfota/image/delta.hpp"
+#include "image/delta_window.hpp"
 
 namespace awsfota::image {
 
 namespace {
-// ZSTD_WINDOWLOG_MAX is only in zstd's static-linking API; same value.
-constexpr unsigned kWindowLogMax = sizeof(std::size_t) == 4 ? 30 : 31;
-unsigned highest_bit(std::uint64_t v) {
-  unsigned bit = 0;
-  while (v >>= 1) ++bit;
-  return bit;
-}
 struct CctxDeleter {
   void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
 };
@@ -27,13 +21,12 @@ Expected<std::vector<std::uint8_t>, DeltaError> create_delta(std::span<const std
   std::unique_ptr<ZSTD_CCtx, CctxDeleter> cctx(ZSTD_createCCtx());
   if (!cctx) return fail("out of memory creating the zstd encoder");
   // The window has to span the whole base for matches into it, as the CLI's patch-from mode arranges.
-  const unsigned window_log = std::clamp<unsigned>(
-      highest_bit(std::max<std::uint64_t>({base.size(), result.size(), 1})) + 1, 10, kWindowLogMax);
+  const unsigned window_log = detail::delta_window_log(base.size(), result.size());
   std::size_t rc = ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, level);
   if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_windowLog, static_cast<int>(window_log));
-  if (!ZSTD_isError(rc) && window_log > 27) {
-    rc = ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_enableLongDistanceMatching, 1);
-  }
+  // Long-distance matching finds the base's far-back matches; the CLI's patch-from mode turns it on
+  // whenever the window outgrows the match finder's cycle, which at image sizes is always.
+  if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_enableLongDistanceMatching, 1);
   if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1);
   if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_setPledgedSrcSize(cctx.get(), result.size());
   if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_refPrefix(cctx.get(), base.data(), base.size());

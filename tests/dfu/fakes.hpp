@@ -34,6 +34,10 @@ class FakeDevice final : public dfu::BlockDevice {
     return {};
   }
   Expected<void, dfu::IoError> sync() override {
+    if (fail_next_sync) {
+      fail_next_sync = false;
+      return unexpected(dfu::IoError{"injected fsync EIO", 5});
+    }
     ++syncs;
     durable_ = current_;
     pending_.clear();
@@ -72,6 +76,7 @@ class FakeDevice final : public dfu::BlockDevice {
   std::uint64_t syncs = 0;
   std::uint64_t erases = 0;
   std::optional<std::uint64_t> fail_writes_after;
+  bool fail_next_sync = false;
 
  private:
   struct Pending {

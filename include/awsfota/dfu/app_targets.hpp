@@ -14,9 +14,7 @@
 
 #include <array>
 #include <cstdint>
-#include <memory>
 #include <optional>
-#include <vector>
 
 #include "awsfota/dfu/block_device.hpp"
 #include "awsfota/dfu/boot_control.hpp"
@@ -62,16 +60,25 @@ class AppSlotTarget final : public DfuTarget {
   bool finished_ = false;
 };
 
-// Deltas (image/delta.hpp) applied on the fly: the active slot's first base-size bytes are the base
-// (read whole, as zstd needs them), checked against the delta's base SHA-256 before anything is
-// written; the result goes to the inactive slot and is verified like a full image.
-// A delta cannot resume mid-stream: commit() returns 0 and begin() refuses resume_from > 0, so a
-// transfer interrupted by a power loss starts again (deltas are small).
+// Deltas (image/delta.hpp), staged then applied. While the delta downloads its bytes go to `staging`
+// (a file or partition apart from both slots, since the result may need the whole inactive slot),
+// resumable at any committed offset like a full image. As soon as the 100-byte header is in, it is
+// checked (kind, result size against the slot, base size and SHA-256 against the running slot), so a
+// delta for another base fails before the inactive slot is touched. finish() applies the complete
+// delta into the inactive slot and verifies the result like a full image; the apply only reads the
+// staging area and the running slot, so after a power loss during finish() it simply runs again:
+//
+//   AppDeltaTarget target(slot_a, slot_b, staging, boot, crypto, cfg);
+//   target.begin({.size = n, .allowed = ImageKind::AppDelta, .resume_from = checkpoint});
+//   ... write / commit as for a full image ...
+//   auto img = target.finish();         // after a power loss in here: begin({.resume_from = n}), finish()
+//
+// Memory: the running slot (base), the staged delta and the result are mappings of their devices
+// (BlockDevice::map), so the heap holds zstd's decoder context and little else, whatever the size.
 class AppDeltaTarget final : public DfuTarget {
  public:
-  AppDeltaTarget(BlockDevice& slot_a, BlockDevice& slot_b, BootControl& boot, const image::CryptoProvider& crypto,
-                 AppConfig config);
-  ~AppDeltaTarget() override;
+  AppDeltaTarget(BlockDevice& slot_a, BlockDevice& slot_b, BlockDevice& staging, BootControl& boot,
+                 const image::CryptoProvider& crypto, AppConfig config);
   [[nodiscard]] Expected<void, DfuError> begin(const TransferSpec& spec) override;
   [[nodiscard]] Expected<void, DfuError> write(std::uint64_t offset, std::span<const std::uint8_t> bytes) override;
   [[nodiscard]] Expected<std::uint64_t, DfuError> commit() override;
@@ -79,21 +86,24 @@ class AppDeltaTarget final : public DfuTarget {
   [[nodiscard]] Expected<void, DfuError> schedule() override;
   void abort() override;
 
+  [[nodiscard]] std::uint64_t durable_offset() const { return durable_; }
+  [[nodiscard]] std::optional<Slot> target_slot() const { return target_slot_; }
+
  private:
-  Expected<void, DfuError> start_applier();
+  Expected<void, DfuError> check_header();
+  Expected<void, DfuError> apply();
 
   BlockDevice* slots_[2];
+  BlockDevice& staging_;
   BootControl& boot_;
   const image::CryptoProvider& crypto_;
   AppConfig config_;
   TransferSpec spec_;
   std::optional<Slot> target_slot_;
-  std::vector<std::uint8_t> head_;
-  std::vector<std::uint8_t> base_;
-  std::unique_ptr<image::DeltaApplier> applier_;
-  std::optional<DfuError> io_error_;  // the sink's device error, kept to report its real cause
+  std::array<std::uint8_t, image::kDeltaHeaderSize> head_{};
+  std::optional<image::DeltaHeader> header_;  // set once head_ is complete and checked
   std::uint64_t next_ = 0;
-  std::uint64_t result_size_ = 0;
+  std::uint64_t durable_ = 0;
   bool finished_ = false;
 };
 

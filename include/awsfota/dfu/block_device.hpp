@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 
@@ -21,6 +22,23 @@ struct IoError {
   std::string message;  // names the device, the operation and the system error
   int error_number = 0; // errno when it came from the system, 0 otherwise
 };
+
+// A device's first bytes seen as memory (the delta target maps its base, its staged delta and its
+// result). Memory mappings on the POSIX backend; a heap copy for devices that cannot map.
+//
+//   auto base = device.map(n, MapMode::Read);        // bytes() is n bytes of the device
+//   auto out = slot.map(n, MapMode::Write);          // bytes() may be written
+//   fill(out->bytes()); out->flush();                // durable on the device now
+class Mapping {
+ public:
+  virtual ~Mapping() = default;
+  [[nodiscard]] virtual std::span<std::uint8_t> bytes() = 0;
+  // Write mode: make the bytes written through bytes() durable on the device (like write + sync).
+  // A power loss before flush() returns may keep any part of them. Read mode: nothing to do.
+  [[nodiscard]] virtual Expected<void, IoError> flush() = 0;
+};
+
+enum class MapMode { Read, Write };
 
 // Contract:
 // - size() is the capacity in bytes; reads and writes beyond it fail (never grow the device).
@@ -38,6 +56,10 @@ class BlockDevice {
   [[nodiscard]] virtual Expected<void, IoError> write(std::uint64_t offset, std::span<const std::uint8_t> bytes) = 0;
   [[nodiscard]] virtual Expected<void, IoError> sync() = 0;
   [[nodiscard]] virtual Expected<void, IoError> erase(std::uint64_t offset, std::uint64_t length) = 0;
+  // [0, length) as memory; length <= size(). Read mode must not be written through. The mapping must
+  // not outlive the device. The default copies into the heap with read() and, in write mode, writes
+  // back with write() + sync() on flush(); backends that can map override it.
+  [[nodiscard]] virtual Expected<std::unique_ptr<Mapping>, IoError> map(std::uint64_t length, MapMode mode);
 };
 
 // The image layer reads slots through this (bounded-memory verification).

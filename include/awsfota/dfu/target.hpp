@@ -78,10 +78,12 @@ using DfuEventSink = std::function<void(DfuEvent)>;
 //   offset); it may be called again to restart after abort().
 // - write(offset, bytes): offset may repeat bytes already written (they are skipped) but must not
 //   leave a gap; bytes past `size` are refused.
-// - commit() makes everything written so far durable and returns that offset; a target that cannot
-//   resume mid-stream (the delta target) returns 0.
-// - finish() after the last byte: verifies; schedule() after a successful finish() arranges the
-//   install (trial boot, modem apply). abort() drops the transfer; the active image is never touched.
+// - commit() makes everything written so far durable and returns that offset; after a power loss a
+//   new target's begin() with resume_from = that offset continues there.
+// - finish() after the last byte: verifies (the delta target applies first); it may be run again
+//   after a power loss inside it (begin() with resume_from = size, then finish()). schedule() after
+//   a successful finish() arranges the install (trial boot, modem apply). abort() drops the
+//   transfer; the active image is never touched.
 class DfuTarget {
  public:
   virtual ~DfuTarget() = default;

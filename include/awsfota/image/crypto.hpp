@@ -39,7 +39,7 @@ class Sha256Hasher {
 // The signature schemes MCUboot images carry, with their TLV types (see mcuboot.hpp).
 enum class SignatureAlgorithm : std::uint8_t {
   EcdsaP256,   // TLV 0x22, DER (r, s) over SHA-256 of the signed region
-  Rsa2048Pss,  // TLV 0x20, RSASSA-PSS, SHA-256, MGF1-SHA-256, any salt length
+  Rsa2048Pss,  // TLV 0x20, RSASSA-PSS, SHA-256, MGF1-SHA-256, 32-byte salt (as MCUboot's bootloader requires)
   Ed25519,     // TLV 0x24, Ed25519 over the 32-byte SHA-256 digest (imgtool "signs the digest")
 };
 

@@ -18,6 +18,10 @@
 //   });
 //   for (chunk : download) if (auto r = applier.feed(chunk); !r) fail(r.error());
 //   auto done = applier.finish();                 // checks size and result SHA-256
+//
+// Or, with delta, base and result all in memory (the DFU target maps them from its devices):
+//   auto header = parse_delta_header(delta);     // to size the result
+//   auto done = apply_delta(delta, base, result_span, crypto);
 #pragma once
 
 #include <cstddef>
@@ -79,7 +83,9 @@ struct DeltaError {
 using DeltaSink = std::function<Expected<void, std::string>(std::uint64_t offset, std::span<const std::uint8_t>)>;
 
 // Streaming apply. Memory: the caller's base (zstd references it in place), zstd's window buffer
-// (bounded by the frame's window size) and a 128 KiB output buffer.
+// (min(window, result size): as much heap as the result for a delta of a whole image) and a 128 KiB
+// output buffer. Where the result can live in memory (a mapped slot), apply_delta() below needs none
+// of that.
 class DeltaApplier {
  public:
   // `base` must stay alive and unchanged until finish() or destruction. Pass `known_base_sha256` when the
@@ -103,6 +109,17 @@ class DeltaApplier {
   struct State;
   std::unique_ptr<State> state_;
 };
+
+// Apply a whole delta file (header and zstd frame) against `base` into the first result-size bytes of
+// `result` (which must hold at least that many). Checks, in order: the header, the base (size and
+// SHA-256, before any output), that the zstd part is exactly one frame whose declared size is the
+// header's, decoding, the decoded size and the result's SHA-256. Memory: zstd's decoder context only;
+// the result buffer is the decoder's window. Returns the header.
+[[nodiscard]] Expected<DeltaHeader, DeltaError> apply_delta(std::span<const std::uint8_t> delta,
+                                                            std::span<const std::uint8_t> base,
+                                                            std::span<std::uint8_t> result,
+                                                            const CryptoProvider& crypto,
+                                                            std::optional<Sha256Digest> known_base_sha256 = {});
 
 // Check a header against a base before applying (size and SHA-256).
 [[nodiscard]] Expected<void, DeltaError> check_delta_base(const DeltaHeader& header,

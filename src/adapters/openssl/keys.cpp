@@ -100,10 +100,10 @@ class PkeySigner final : public image::ImageSigner {
     PkeyCtx ctx(EVP_PKEY_CTX_new(pkey_.get(), nullptr));
     bool ok = ctx && EVP_PKEY_sign_init(ctx.get()) == 1 && EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) == 1;
     if (ok && pub_.algorithm == SignatureAlgorithm::Rsa2048Pss) {
-      // imgtool uses the longest salt PSS allows.
+      // MCUboot's bootloader accepts only a 32-byte salt (the digest's length), and imgtool signs so.
       ok = EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) == 1 &&
            EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), EVP_sha256()) == 1 &&
-           EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), RSA_PSS_SALTLEN_MAX) == 1;
+           EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), RSA_PSS_SALTLEN_DIGEST) == 1;
     }
     ok = ok && EVP_PKEY_sign(ctx.get(), nullptr, &len, digest.data(), digest.size()) == 1;
     if (!ok) return unexpected(last_openssl_error());

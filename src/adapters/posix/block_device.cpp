@@ -43,7 +43,7 @@ Expected<std::unique_ptr<PosixBlockDevice>, dfu::IoError> PosixBlockDevice::open
     ::close(fd);
     return unexpected(dfu::IoError{path.string() + " is neither a regular file nor a block device", EINVAL});
   }
-  return std::unique_ptr<PosixBlockDevice>(new PosixBlockDevice(fd, path, capacity, is_block));
+  return std::unique_ptr<PosixBlockDevice>(new PosixBlockDevice(fd, path, capacity, is_block, read_only));
 }
 
 PosixBlockDevice::~PosixBlockDevice() { ::close(fd_); }

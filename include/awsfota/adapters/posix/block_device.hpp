@@ -34,16 +34,23 @@ class PosixBlockDevice final : public dfu::BlockDevice {
   [[nodiscard]] Expected<void, dfu::IoError> sync() override;
   // Files: zeros (hole punched, or written); block devices: zeros written.
   [[nodiscard]] Expected<void, dfu::IoError> erase(std::uint64_t offset, std::uint64_t length) override;
+  // mmap of the file or device (shared). Read mode: bytes past the end of a shorter file read as zeros.
+  // Write mode: a regular file gets its blocks allocated first (fallocate), so a full disk is an
+  // ENOSPC error here rather than a SIGBUS later; flush() is msync + fsync. Where fallocate is not
+  // supported, write mode falls back to the heap copy of dfu::BlockDevice::map.
+  [[nodiscard]] Expected<std::unique_ptr<dfu::Mapping>, dfu::IoError> map(std::uint64_t length,
+                                                                         dfu::MapMode mode) override;
 
  private:
-  PosixBlockDevice(int fd, std::filesystem::path path, std::uint64_t capacity, bool is_block)
-      : fd_(fd), path_(std::move(path)), capacity_(capacity), is_block_(is_block) {}
+  PosixBlockDevice(int fd, std::filesystem::path path, std::uint64_t capacity, bool is_block, bool read_only)
+      : fd_(fd), path_(std::move(path)), capacity_(capacity), is_block_(is_block), read_only_(read_only) {}
   dfu::IoError error(const char* op, int err) const;
 
   int fd_;
   std::filesystem::path path_;
   std::uint64_t capacity_;
   bool is_block_;
+  bool read_only_;
 };
 
 // Writes `contents` to `path` atomically and durably: temp file in the same directory, fsync,
