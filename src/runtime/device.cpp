@@ -1,0 +1,248 @@
+#include "awsfota/runtime/device.hpp"
+
+#include <optional>
+
+#include "awsfota/adapters/curl/system_env.hpp"
+#include "awsfota/adapters/openssl/crypto.hpp"
+#include "awsfota/adapters/posix/block_device.hpp"
+#include "awsfota/adapters/posix/simulated_modem.hpp"
+#include "awsfota/dfu/app_targets.hpp"
+#include "awsfota/dfu/modem_target.hpp"
+#include "awsfota/runtime/boot_seam.hpp"
+#include "awsfota/runtime/dfu_staging.hpp"
+#include "awsfota/runtime/downloader.hpp"
+#include "awsfota/store/checkpoint_store.hpp"
+
+namespace awsfota::runtime {
+
+namespace {
+
+// The file checkpoint store, remembering the job's fwversion for the modem backend's version label.
+class ObservingStore final : public store::CheckpointStore {
+ public:
+  explicit ObservingStore(std::filesystem::path path) : file_(std::move(path)) {}
+  [[nodiscard]] Expected<std::optional<store::Checkpoint>, store::StoreError> load() override {
+    auto loaded = file_.load();
+    if (loaded && *loaded) fw_version_ = (*loaded)->fw_version.value_or("");
+    return loaded;
+  }
+  [[nodiscard]] Expected<void, store::StoreError> save(const store::Checkpoint& checkpoint) override {
+    fw_version_ = checkpoint.fw_version.value_or("");
+    return file_.save(checkpoint);
+  }
+  [[nodiscard]] Expected<void, store::StoreError> clear() override { return file_.clear(); }
+  [[nodiscard]] std::string fw_version() const { return fw_version_; }
+
+ private:
+  store::FileCheckpointStore file_;
+  std::string fw_version_;
+};
+
+using Dev = std::unique_ptr<posix::PosixBlockDevice>;
+
+Expected<Dev, std::string> open_device(const char* field, const std::filesystem::path& path, std::uint64_t size) {
+  if (path.empty()) return unexpected(std::string(field) + " is empty");
+  auto dev = posix::PosixBlockDevice::open(path, size);
+  if (!dev) return unexpected(std::string(field) + ": " + dev.error().message);
+  return std::move(*dev);
+}
+
+}  // namespace
+
+struct Device::Parts final : DownloadListener, DfuListener {
+  explicit Parts(DeviceConfig c)
+      : config(std::move(c)),
+        loop(config.loop_capacity),
+        boot_store(config.boot_state),
+        boot(boot_store),
+        store(config.checkpoint),
+        fetcher(config.http) {}
+
+  DeviceConfig config;
+  std::string jobs_prefix;
+  EventLoop loop;
+  Dev slot_a, slot_b, delta_staging, modem_staging;
+  posix::FileBootRecordStore boot_store;
+  dfu::RecordBootControl boot;
+  openssl::OpenSslCrypto crypto;
+  std::optional<posix::SimulatedModem> modem;
+  std::unique_ptr<dfu::AppSlotTarget> app;
+  std::unique_ptr<dfu::AppDeltaTarget> delta;
+  std::unique_ptr<dfu::ModemTarget> modem_target;
+  ObservingStore store;
+  std::unique_ptr<DfuStaging> staging;
+  std::unique_ptr<BootSeam> boot_seam;
+  curl::CurlFetcher fetcher;
+  curl::SystemClock clock;
+  curl::SystemRandom random;
+  std::unique_ptr<ThreadedDownloader> downloader;
+  std::optional<fota::Fota> fota;
+  fota::BootOutcome outcome = fota::BootOutcome::Normal;
+
+  void log(fota::LogLevel level, const std::string& message) {
+    if (config.logger) config.logger->log(level, message);
+  }
+
+  // DownloadListener and DfuListener: results reach the engine on its thread.
+  void on_download_progress(std::uint64_t offset, std::uint64_t total) override {
+    fota->on_download_progress(offset, total);
+  }
+  void on_download_finished(std::uint64_t size) override { fota->on_download_finished(size); }
+  void on_download_failed(fota::ErrorCause cause, std::string_view detail) override {
+    fota->on_download_failed(cause, detail);
+  }
+  void on_failed(fota::ErrorCause cause, std::string_view detail) override { fota->on_dfu_failed(cause, detail); }
+  void on_url_expired() override { fota->on_download_url_expired(); }
+  void on_erase_pending() override { fota->on_dfu_erase_pending(); }
+  void on_staging_ready(bool erased) override { fota->on_dfu_staging_ready(erased); }
+  void on_verified(fota::ImageKind kind) override { fota->on_dfu_verified(kind); }
+  void on_trial_scheduled() override { fota->on_dfu_trial_scheduled(); }
+  void on_confirmed() override { fota->on_dfu_confirmed(); }
+
+  Expected<void, std::string> build_targets();
+  Expected<void, std::string> build_engine(fota::MqttTransport& mqtt, bool modem_applied);
+};
+
+Expected<void, std::string> Device::Parts::build_targets() {
+  if (config.slot_size == 0) return unexpected(std::string("slot_size must be more than 0"));
+  auto a = open_device("slot_a", config.slot_a, config.slot_size);
+  if (!a) return unexpected(a.error());
+  auto b = open_device("slot_b", config.slot_b, config.slot_size);
+  if (!b) return unexpected(b.error());
+  slot_a = std::move(*a);
+  slot_b = std::move(*b);
+
+  dfu::AppConfig app_config;
+  if (!config.signing_public_key_pem.empty()) {
+    auto key = openssl::load_public_key_pem(config.signing_public_key_pem);
+    if (!key) return unexpected("signing_public_key_pem: " + key.error());
+    app_config.verify.key = *key;
+  }
+  app_config.running_version = image::parse_version(config.engine.running_version);
+  if (!app_config.running_version) log(fota::LogLevel::Warning, "running_version is not a version: no downgrade check");
+  app_config.downgrade = config.downgrade;
+  app = std::make_unique<dfu::AppSlotTarget>(*slot_a, *slot_b, boot, crypto, app_config);
+
+  Routes routes;
+  routes.app = {app.get(), [this]() -> dfu::BlockDevice* {
+                  auto slot = app->target_slot();
+                  if (!slot) return nullptr;
+                  return *slot == dfu::Slot::A ? slot_a.get() : slot_b.get();
+                }};
+  if (!config.delta_staging.empty()) {
+    auto s = open_device("delta_staging", config.delta_staging,
+                         config.delta_staging_size ? config.delta_staging_size : config.slot_size);
+    if (!s) return unexpected(s.error());
+    delta_staging = std::move(*s);
+    delta = std::make_unique<dfu::AppDeltaTarget>(*slot_a, *slot_b, *delta_staging, boot, crypto, app_config);
+    routes.app_delta = {delta.get(), [this] { return static_cast<dfu::BlockDevice*>(delta_staging.get()); }};
+  }
+  if (!config.modem_dir.empty()) {
+    auto s = open_device("modem_staging", config.modem_staging,
+                         config.modem_staging_size ? config.modem_staging_size : config.slot_size);
+    if (!s) return unexpected(s.error());
+    modem_staging = std::move(*s);
+    modem.emplace(config.modem_dir);
+    // Erasing happens when the kind is known, inside the download: nothing for the engine to wait on.
+    modem_target = std::make_unique<dfu::ModemTarget>(*modem_staging, *modem, [this](dfu::DfuEvent e) {
+      log(fota::LogLevel::Debug, e == dfu::DfuEvent::ErasePending ? "modem staging: erasing" : "modem staging: erased");
+    });
+    routes.modem = {modem_target.get(), [this] { return static_cast<dfu::BlockDevice*>(modem_staging.get()); }};
+  }
+  StagingOptions options{
+      .allowed = config.allowed_kinds,
+      .commit_interval = config.commit_interval,
+      .record_path = config.staging_record.empty() ? std::filesystem::path(config.checkpoint.string() + ".staging")
+                                                   : config.staging_record,
+      .version_label = [this] { return store.fw_version(); },
+      .boot = &boot,
+  };
+  staging = std::make_unique<DfuStaging>(std::move(routes), crypto, std::move(options));
+  staging->set_listener(this);
+  return {};
+}
+
+Expected<void, std::string> Device::Parts::build_engine(fota::MqttTransport& mqtt, bool modem_applied) {
+  boot_seam = std::make_unique<BootSeam>(boot, *staging, config.reboot, modem_applied, config.logger);
+  boot_seam->set_listener(this);
+  outcome = boot_seam->boot_outcome();
+  downloader = std::make_unique<ThreadedDownloader>(
+      loop, fetcher, clock, random, *staging,
+      DownloaderOptions{.download = config.download, .allow_plain_http = config.allow_plain_http});
+  downloader->set_listener(this);
+  auto made = fota::Fota::create(
+      config.engine,
+      fota::Fota::Seams{mqtt, *downloader, *staging, *boot_seam, store, loop, config.logger}, config.on_event);
+  if (!made) return unexpected("engine: " + made.error().message);
+  fota.emplace(std::move(*made));
+  loop.set_timer_handler([this](fota::TimerId id) { fota->on_timer(id); });
+  jobs_prefix = "$aws/things/" + config.engine.thing_name + "/jobs/";
+  return {};
+}
+
+Expected<std::unique_ptr<Device>, std::string> Device::create(DeviceConfig config, fota::MqttTransport& mqtt) {
+  if (config.boot_state.empty()) return unexpected(std::string("boot_state is empty"));
+  if (config.checkpoint.empty()) return unexpected(std::string("checkpoint is empty"));
+  auto parts = std::make_unique<Parts>(std::move(config));
+  if (auto built = parts->build_targets(); !built) return unexpected(built.error());
+  bool modem_applied = false;
+  if (parts->modem) {
+    // The modem's own "boot": a staged modem update is applied now, and then runs on trial.
+    auto init = parts->modem->init();
+    if (!init) return unexpected("modem_dir: modem init failed: " + init.error().reason);
+    modem_applied = init->applied;
+  }
+  if (auto built = parts->build_engine(mqtt, modem_applied); !built) return unexpected(built.error());
+  return std::unique_ptr<Device>(new Device(std::move(parts)));
+}
+
+Device::Device(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+Device::~Device() {
+  parts_->loop.stop();
+  parts_->downloader->stop();
+}
+
+void Device::start() {
+  (void)parts_->loop.post([p = parts_.get()] { p->fota->start(); });
+}
+
+fota::MessageResult Device::on_mqtt_message(std::string_view topic, std::string_view payload) {
+  if (topic.substr(0, parts_->jobs_prefix.size()) != parts_->jobs_prefix) return fota::MessageResult::NotMine;
+  const bool posted = parts_->loop.post([p = parts_.get(), t = std::string(topic), m = std::string(payload)] {
+    (void)p->fota->on_mqtt_message(t, m);
+  });
+  if (!posted) parts_->log(fota::LogLevel::Warning, "engine queue full: MQTT message on " + std::string(topic) + " dropped");
+  return fota::MessageResult::Consumed;
+}
+
+void Device::on_connected() {
+  (void)parts_->loop.post([p = parts_.get()] { p->fota->on_connected(); });
+}
+void Device::on_disconnected() {
+  (void)parts_->loop.post([p = parts_.get()] { p->fota->on_disconnected(); });
+}
+void Device::confirm() {
+  (void)parts_->loop.post([p = parts_.get()] { (void)p->fota->confirm(); });
+}
+void Device::self_test_failed(std::string reason) {
+  (void)parts_->loop.post([p = parts_.get(), r = std::move(reason)] { (void)p->fota->self_test_failed(r); });
+}
+void Device::cancel() {
+  (void)parts_->loop.post([p = parts_.get()] { (void)p->fota->cancel(); });
+}
+
+bool Device::post(std::function<void(fota::Fota&)> fn) {
+  return parts_->loop.post([p = parts_.get(), fn = std::move(fn)] { fn(*p->fota); });
+}
+
+void Device::run() { parts_->loop.run(); }
+bool Device::run_until(const std::function<bool()>& done, std::chrono::milliseconds budget) {
+  return parts_->loop.run_until(done, budget);
+}
+void Device::stop() { parts_->loop.stop(); }
+
+fota::BootOutcome Device::boot_outcome() const { return parts_->outcome; }
+const fota::Fota& Device::fota() const { return *parts_->fota; }
+
+}  // namespace awsfota::runtime

@@ -1,0 +1,301 @@
+#include "awsfota/runtime/dfu_staging.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include "awsfota/adapters/posix/block_device.hpp"
+#include "awsfota/image/kind.hpp"
+
+namespace awsfota::runtime {
+
+fota::ErrorCause to_error_cause(dfu::DfuCause cause) noexcept {
+  using dfu::DfuCause;
+  switch (cause) {
+    case DfuCause::TooLarge:
+    case DfuCause::NoSpace: return fota::ErrorCause::NoSpace;
+    case DfuCause::TypeMismatch: return fota::ErrorCause::TypeMismatch;
+    case DfuCause::InvalidUpdate:
+    case DfuCause::Downgrade:
+    case DfuCause::WrongDeltaBase:
+    case DfuCause::DeltaCorrupt: return fota::ErrorCause::InvalidUpdate;
+    case DfuCause::HashMismatch: return fota::ErrorCause::HashMismatch;
+    case DfuCause::SignatureInvalid:
+    case DfuCause::MissingSignature:
+    case DfuCause::KeyMismatch: return fota::ErrorCause::SignatureInvalid;
+    case DfuCause::Io:
+    case DfuCause::BadState:
+    case DfuCause::BackendFailed: return fota::ErrorCause::Dfu;
+  }
+  return fota::ErrorCause::Dfu;
+}
+
+namespace {
+dfu::DfuError error(dfu::DfuCause cause, std::string reason) { return dfu::DfuError{cause, std::move(reason)}; }
+}  // namespace
+
+DfuStaging::DfuStaging(Routes routes, const image::CryptoProvider& crypto, StagingOptions options)
+    : routes_(std::move(routes)), crypto_(crypto), options_(std::move(options)) {
+  options_.commit_interval = std::max<std::uint64_t>(options_.commit_interval, 1);
+}
+
+Route* DfuStaging::route_for(image::ImageKind kind) {
+  Route* r = nullptr;
+  switch (kind) {
+    case image::ImageKind::McuBoot: r = &routes_.app; break;
+    case image::ImageKind::AppDelta: r = &routes_.app_delta; break;
+    case image::ImageKind::ModemDelta:
+    case image::ImageKind::FullModem: r = &routes_.modem; break;
+    default: return nullptr;
+  }
+  return r->target ? r : nullptr;
+}
+
+image::ImageKind DfuStaging::kind() const {
+  std::lock_guard lock(mutex_);
+  return kind_;
+}
+
+void DfuStaging::reset() {
+  if (active_) active_->target->abort();
+  active_ = nullptr;
+  kind_ = image::ImageKind::Unknown;
+  head_.clear();
+  offset_ = durable_ = 0;
+  total_.reset();
+  verified_ = false;
+  failure_ = fota::ErrorCause::None;
+}
+
+// ---- the record of the pick --------------------------------------------------------------------
+
+std::optional<DfuStaging::Record> DfuStaging::load_record() const {
+  if (options_.record_path.empty()) return std::nullopt;
+  std::ifstream in(options_.record_path);
+  if (!in) return std::nullopt;
+  Record r;
+  std::uint32_t kind = 0;
+  std::string key;
+  bool have_kind = false, have_size = false;
+  while (in >> key) {
+    if (key == "job") in >> r.job_id;
+    else if (key == "kind") have_kind = static_cast<bool>(in >> kind);
+    else if (key == "size") have_size = static_cast<bool>(in >> r.size);
+  }
+  if (!have_kind || !have_size || r.job_id.empty()) return std::nullopt;
+  r.kind = static_cast<image::ImageKind>(kind);
+  return r;
+}
+
+Expected<void, dfu::DfuError> DfuStaging::save_record(const Record& record) {
+  if (options_.record_path.empty()) return {};
+  std::ostringstream out;
+  out << "job " << record.job_id << "\nkind " << static_cast<std::uint32_t>(record.kind) << "\nsize " << record.size
+      << "\n";
+  if (auto r = posix::write_file_atomically(options_.record_path, out.str()); !r) {
+    return unexpected(error(dfu::DfuCause::Io, "saving the staging record: " + r.error().message));
+  }
+  return {};
+}
+
+void DfuStaging::remove_record() {
+  if (options_.record_path.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove(options_.record_path, ec);
+}
+
+// ---- engine side ---------------------------------------------------------------------------------
+
+void DfuStaging::prepare(const fota::PrepareStaging& request) {
+  std::optional<dfu::DfuError> failed;
+  {
+    std::lock_guard lock(mutex_);
+    reset();
+    job_id_ = request.job_id;
+    expected_size_ = request.expected_size;
+    auto record = load_record();
+    if (request.keep_bytes > 0 && record && record->job_id == request.job_id &&
+        (!request.expected_size || *request.expected_size == record->size)) {
+      if (auto r = reopen(*record, request.keep_bytes); !r) failed = r.error();
+    } else {
+      // Nothing usable to keep: the sink's offset 0 makes the download start over.
+      remove_record();
+    }
+  }
+  if (!listener_) return;
+  if (failed) listener_->on_failed(to_error_cause(failed->cause), failed->reason);
+  else listener_->on_staging_ready(false);
+}
+
+Expected<void, dfu::DfuError> DfuStaging::reopen(const Record& record, std::uint64_t resume_from) {
+  Route* route = route_for(record.kind);
+  if (!route) return unexpected(error(dfu::DfuCause::TypeMismatch, std::string("no target for ") + image::to_string(record.kind)));
+  dfu::TransferSpec spec{.size = record.size, .allowed = options_.allowed, .resume_from = resume_from,
+                         .version_label = options_.version_label ? options_.version_label() : std::string()};
+  if (auto r = route->target->begin(spec); !r) return r;
+  active_ = route;
+  kind_ = record.kind;
+  total_ = record.size;
+  offset_ = durable_ = resume_from;
+  return {};
+}
+
+Expected<void, dfu::DfuError> DfuStaging::check_sha256(const std::string& hex, std::uint64_t size) {
+  dfu::BlockDevice* device = active_->file_device ? active_->file_device() : nullptr;
+  if (!device) return unexpected(error(dfu::DfuCause::BadState, "no device to read the staged file from"));
+  auto hasher = crypto_.sha256();
+  std::vector<std::uint8_t> buffer(64 * 1024);
+  for (std::uint64_t at = 0; at < size;) {
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), size - at));
+    if (auto r = device->read(at, std::span(buffer).first(n)); !r) {
+      return unexpected(error(dfu::DfuCause::Io, "reading the staged file: " + r.error().message));
+    }
+    hasher->update(std::span(buffer).first(n));
+    at += n;
+  }
+  const std::string got = image::to_hex(hasher->finish());
+  std::string want = hex;
+  std::transform(want.begin(), want.end(), want.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (got != want) {
+    return unexpected(error(dfu::DfuCause::HashMismatch,
+                            "the file's SHA-256 is " + got + ", the job document says " + want));
+  }
+  return {};
+}
+
+void DfuStaging::verify(const fota::VerifyStaged& request) {
+  std::optional<fota::ErrorCause> cause;  // where the dfu cause alone would say it less well
+  auto run = [&]() -> Expected<image::ImageKind, dfu::DfuError> {
+    std::lock_guard lock(mutex_);
+    if (!active_) {  // after a restart: the download is complete, reopen the target at its end
+      auto record = load_record();
+      if (!record || record->job_id != request.job_id) {
+        return unexpected(error(dfu::DfuCause::BadState, "nothing is staged for job " + request.job_id));
+      }
+      if (auto r = reopen(*record, record->size); !r) return unexpected(r.error());
+    }
+    if (request.expected_size && *request.expected_size != offset_) {
+      cause = fota::ErrorCause::SizeMismatch;
+      return unexpected(error(dfu::DfuCause::BadState, "staged " + std::to_string(offset_) + " bytes, the job's size is " +
+                                                           std::to_string(*request.expected_size)));
+    }
+    if (request.sha256) {
+      if (auto r = check_sha256(*request.sha256, offset_); !r) return unexpected(r.error());
+    }
+    auto finished = active_->target->finish();
+    if (!finished) return unexpected(finished.error());
+    verified_ = true;
+    // The kind downloaded (a delta's result is an MCUboot image, but the job was a delta update).
+    return kind_;
+  };
+  auto result = run();
+  if (!listener_) return;
+  if (!result) {
+    listener_->on_failed(cause.value_or(to_error_cause(result.error().cause)), result.error().reason);
+    return;
+  }
+  listener_->on_verified(static_cast<fota::ImageKind>(static_cast<std::uint32_t>(*result)));
+}
+
+Expected<void, dfu::DfuError> DfuStaging::schedule() {
+  std::lock_guard lock(mutex_);
+  if (!active_ || !verified_) return unexpected(error(dfu::DfuCause::BadState, "schedule before a verified image"));
+  return active_->target->schedule();
+}
+
+void DfuStaging::drop_staged() {
+  std::lock_guard lock(mutex_);
+  reset();
+  remove_record();
+  job_id_.clear();
+  // A trial scheduled for the dropped image must not run at the next boot.
+  if (options_.boot) {
+    if (auto status = options_.boot->status(); status && status->state == dfu::BootState::TrialPending) {
+      (void)options_.boot->revert();
+    }
+  }
+}
+
+// ---- sink side -----------------------------------------------------------------------------------
+
+std::uint64_t DfuStaging::offset() const {
+  std::lock_guard lock(mutex_);
+  return offset_ + head_.size();
+}
+
+std::uint64_t DfuStaging::durable_offset() const {
+  std::lock_guard lock(mutex_);
+  return durable_;
+}
+
+void DfuStaging::learn_total(std::uint64_t total) {
+  std::lock_guard lock(mutex_);
+  total_ = total;
+}
+
+fota::ErrorCause DfuStaging::failure_cause() const {
+  std::lock_guard lock(mutex_);
+  return failure_;
+}
+
+std::string DfuStaging::fail(const dfu::DfuError& e) {
+  failure_ = to_error_cause(e.cause);
+  return e.reason;
+}
+
+// The kind is detected from the buffered head; the pick is recorded before any byte is committed.
+Expected<void, dfu::DfuError> DfuStaging::pick(std::uint64_t resume_from) {
+  const std::optional<std::uint64_t> size = expected_size_ ? expected_size_ : total_;
+  if (!size) return unexpected(error(dfu::DfuCause::BadState, "the file's size is unknown (no size in the job, none from the server)"));
+  auto kind = image::check_kind(head_, options_.allowed);
+  if (!kind) return unexpected(dfu::to_dfu_error(kind.error()));
+  if (!route_for(*kind)) {
+    return unexpected(error(dfu::DfuCause::TypeMismatch,
+                            std::string("this device has no target for ") + image::to_string(*kind) + " images"));
+  }
+  Record record{job_id_, *kind, *size};
+  if (auto r = save_record(record); !r) return r;
+  if (auto r = reopen(record, resume_from); !r) return r;
+  std::vector<std::uint8_t> head = std::move(head_);
+  head_.clear();
+  if (auto r = active_->target->write(0, head); !r) return r;
+  offset_ = head.size();
+  return {};
+}
+
+Expected<void, std::string> DfuStaging::write(std::span<const std::byte> bytes) {
+  std::lock_guard lock(mutex_);
+  std::span<const std::uint8_t> data(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+  if (!active_) {
+    const std::size_t take = std::min(data.size(), image::kDetectBytes - head_.size());
+    head_.insert(head_.end(), data.begin(), data.begin() + static_cast<std::ptrdiff_t>(take));
+    data = data.subspan(take);
+    if (head_.size() < image::kDetectBytes) return {};
+    if (auto r = pick(0); !r) return unexpected(fail(r.error()));
+  }
+  if (!data.empty()) {
+    if (auto r = active_->target->write(offset_, data); !r) return unexpected(fail(r.error()));
+    offset_ += data.size();
+  }
+  if (offset_ - durable_ >= options_.commit_interval) {
+    auto c = active_->target->commit();
+    if (!c) return unexpected(fail(c.error()));
+    durable_ = *c;
+  }
+  return {};
+}
+
+Expected<std::uint64_t, std::string> DfuStaging::flush() {
+  std::lock_guard lock(mutex_);
+  if (!active_) {  // a file shorter than the detection window
+    if (head_.empty()) return unexpected(fail(error(dfu::DfuCause::InvalidUpdate, "the file is empty")));
+    if (auto r = pick(0); !r) return unexpected(fail(r.error()));
+  }
+  auto c = active_->target->commit();
+  if (!c) return unexpected(fail(c.error()));
+  durable_ = *c;
+  return durable_;
+}
+
+}  // namespace awsfota::runtime

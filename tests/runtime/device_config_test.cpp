@@ -1,0 +1,65 @@
+#include <gtest/gtest.h>
+
+#include "awsfota/runtime/device.hpp"
+#include "support/process.hpp"
+
+namespace awsfota::runtime {
+namespace {
+
+class NoMqtt final : public fota::MqttTransport {
+ public:
+  bool publish(std::string_view, std::string_view, int) override { return false; }
+  bool subscribe(std::string_view, int) override { return false; }
+};
+
+struct ConfigRig {
+  DeviceConfig good() const {
+    DeviceConfig c;
+    c.engine.thing_name = "thing-1";
+    c.engine.running_version = "1.0.0";
+    c.slot_a = dir.path() / "a.img";
+    c.slot_b = dir.path() / "b.img";
+    c.slot_size = 1 << 20;
+    c.boot_state = dir.path() / "boot.state";
+    c.checkpoint = dir.path() / "checkpoint";
+    return c;
+  }
+  std::string error_of(DeviceConfig c) {
+    auto made = Device::create(std::move(c), mqtt);
+    return made ? std::string() : made.error();
+  }
+  testing::TempDir dir{"device-config"};
+  NoMqtt mqtt;
+};
+
+TEST(Device, CreatesFromAGoodConfigAndReportsANormalBoot) {
+  ConfigRig rig;
+  auto made = Device::create(rig.good(), rig.mqtt);
+  ASSERT_TRUE(made) << made.error();
+  EXPECT_EQ((*made)->boot_outcome(), fota::BootOutcome::Normal);
+  EXPECT_EQ((*made)->on_mqtt_message("$aws/things/thing-1/jobs/notify-next", "{}"), fota::MessageResult::Consumed);
+  EXPECT_EQ((*made)->on_mqtt_message("sensors/thing-1/data", "{}"), fota::MessageResult::NotMine);
+  EXPECT_EQ((*made)->on_mqtt_message("$aws/things/thing-2/jobs/notify-next", "{}"), fota::MessageResult::NotMine);
+}
+
+TEST(Device, BadConfigurationFailsWithAMessageNamingTheField) {
+  ConfigRig rig;
+  auto c = rig.good();
+  c.slot_size = 0;
+  EXPECT_NE(rig.error_of(c).find("slot_size"), std::string::npos) << rig.error_of(c);
+  c = rig.good();
+  c.slot_a = rig.dir.path() / "missing-folder" / "a.img";
+  EXPECT_NE(rig.error_of(c).find("slot_a"), std::string::npos) << rig.error_of(c);
+  c = rig.good();
+  c.signing_public_key_pem = "-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----\n";
+  EXPECT_NE(rig.error_of(c).find("signing_public_key_pem"), std::string::npos) << rig.error_of(c);
+  c = rig.good();
+  c.engine.thing_name = "";
+  EXPECT_NE(rig.error_of(c).find("engine:"), std::string::npos) << rig.error_of(c);
+  c = rig.good();
+  c.boot_state.clear();
+  EXPECT_NE(rig.error_of(c).find("boot_state"), std::string::npos) << rig.error_of(c);
+}
+
+}  // namespace
+}  // namespace awsfota::runtime

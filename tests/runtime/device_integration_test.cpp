@@ -1,0 +1,359 @@
+// Whole update cycles in one process: the real engine, the curl downloader against nginx over HTTPS,
+// slot files, the file boot control and the checkpoint file, with a fake Jobs service behind an
+// in-memory MQTT transport. A reboot is the Device destroyed, the boot step run, and a new Device.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <regex>
+
+#include "awsfota/adapters/openssl/crypto.hpp"
+#include "awsfota/adapters/posix/block_device.hpp"
+#include "awsfota/image/create.hpp"
+#include "awsfota/image/delta.hpp"
+#include "awsfota/runtime/device.hpp"
+#include "awsfota/store/checkpoint_store.hpp"
+#include "fota/fake_service.hpp"
+#include "support/nginx.hpp"
+#include "support/pki.hpp"
+#include "support/process.hpp"
+
+namespace awsfota::runtime {
+namespace {
+
+using namespace std::chrono_literals;
+using fota::testing::FakeService;
+using fota::testing::ServiceJob;
+
+constexpr const char* kThing = "thing-1";
+constexpr std::uint64_t kSlotSize = 4 << 20;
+
+std::vector<std::uint8_t> random_bytes(std::size_t n, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<std::uint8_t> v(n);
+  for (auto& b : v) b = static_cast<std::uint8_t>(rng());
+  return v;
+}
+
+std::string sha256_hex(std::span<const std::uint8_t> bytes) {
+  openssl::OpenSslCrypto crypto;
+  auto h = crypto.sha256();
+  h->update(bytes);
+  return image::to_hex(h->finish());
+}
+
+std::vector<std::uint8_t> read_prefix(const std::filesystem::path& path, std::size_t n) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<std::uint8_t> v(n);
+  in.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(n));
+  v.resize(static_cast<std::size_t>(in.gcount()));
+  return v;
+}
+
+// Publishes go to the fake service on the engine thread; its answers come back through the Device's
+// thread-safe entry point, as a broker's would.
+class MemoryTransport final : public fota::MqttTransport {
+ public:
+  explicit MemoryTransport(FakeService& service) : service_(service) {}
+  void attach(Device* device) { device_ = device; }
+  bool publish(std::string_view topic, std::string_view payload, int) override {
+    if (!device_) return false;
+    for (auto& [t, p] : service_.handle(std::string(topic), std::string(payload))) (void)device_->on_mqtt_message(t, p);
+    return true;
+  }
+  bool subscribe(std::string_view, int) override { return device_ != nullptr; }
+
+ private:
+  FakeService& service_;
+  Device* device_ = nullptr;
+};
+
+class DeviceCycle : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto pki = testing::Pki::create(dir.path() / "pki");
+    ASSERT_TRUE(pki) << pki.error();
+    auto cert = pki->issue("server", {"IP:127.0.0.1", "DNS:localhost"});
+    ASSERT_TRUE(cert) << cert.error();
+    ca_file = pki->ca_cert();
+    tls = *cert;
+    std::filesystem::create_directories(dir.path() / "www");
+    std::filesystem::create_directories(dir.path() / "state");
+
+    auto key_pem = openssl::generate_private_key_pem(image::SignatureAlgorithm::EcdsaP256);
+    ASSERT_TRUE(key_pem) << key_pem.error();
+    auto signer = openssl::load_private_key_pem(*key_pem);
+    ASSERT_TRUE(signer) << signer.error();
+    signer_ = std::move(*signer);
+    public_pem = openssl::public_key_pem(signer_->public_key());
+
+    // Slot A runs v1.0.0, as after the factory.
+    old_image = make_image(random_bytes(64 * 1024, 7), {1, 0, 0, 0});
+    std::ofstream(dir.path() / "state" / "slot-a.img", std::ios::binary)
+        .write(reinterpret_cast<const char*>(old_image.data()), static_cast<std::streamsize>(old_image.size()));
+  }
+
+  void start_nginx(const std::string& extra_server_config = {}) {
+    const auto prefix = dir.path() / "nginx";
+    auto started = testing::Nginx::start(
+        prefix, {.root = dir.path() / "www", .http = false, .https = true, .tls = tls,
+                 // After the server blocks in the file; nginx merges http-level logs into them at the end.
+                 .extra_http_config = "  log_format ranges '$status \"$http_range\" $body_bytes_sent';\n"
+                                      "  access_log " + (prefix / "ranges.log").string() + " ranges;\n",
+                 .extra_server_config = extra_server_config});
+    ASSERT_TRUE(started) << started.error();
+    nginx = std::move(*started);
+  }
+
+  std::vector<std::uint8_t> make_image(const std::vector<std::uint8_t>& payload, image::ImageVersion version) {
+    openssl::OpenSslCrypto crypto;
+    auto img = image::create_image(payload, {.version = version}, signer_.get(), crypto);
+    EXPECT_TRUE(img) << (img ? "" : img.error());
+    return img ? *img : std::vector<std::uint8_t>{};
+  }
+
+  // Serves `image` as fw.bin and queues a job for it.
+  void offer(const std::string& job_id, const std::vector<std::uint8_t>& image, const std::string& version) {
+    std::ofstream(dir.path() / "www" / "fw.bin", std::ios::binary)
+        .write(reinterpret_cast<const char*>(image.data()), static_cast<std::streamsize>(image.size()));
+    const std::string doc = R"({"operation":"app_fw_update","fwversion":")" + version + R"(","size":)" +
+                            std::to_string(image.size()) + R"(,"sha256":")" + sha256_hex(image) +
+                            R"(","location":{"url":")" + nginx->https_url("fw.bin") + R"("}})";
+    service.jobs.push_back(ServiceJob{.id = job_id, .document = doc});
+  }
+
+  DeviceConfig config(const std::string& running_version) {
+    DeviceConfig c;
+    c.engine.thing_name = kThing;
+    c.engine.running_version = running_version;
+    c.engine.client_token_prefix = "boot" + std::to_string(++boots);
+    c.slot_a = dir.path() / "state" / "slot-a.img";
+    c.slot_b = dir.path() / "state" / "slot-b.img";
+    c.slot_size = kSlotSize;
+    c.delta_staging = dir.path() / "state" / "delta-staging.img";
+    c.boot_state = dir.path() / "state" / "boot.state";
+    c.checkpoint = dir.path() / "state" / "checkpoint";
+    c.signing_public_key_pem = public_pem;
+    c.http.ca_file = ca_file.string();
+    c.commit_interval = 64 * 1024;
+    c.reboot = [this] { reboot_requested = true; };
+    c.on_event = [this](const fota::Event& e) { events.push_back(e); };
+    return c;
+  }
+
+  // "Power on": a Device on the running version, started and connected.
+  void power_on(const std::string& running_version) {
+    reboot_requested = false;
+    auto made = Device::create(config(running_version), transport);
+    ASSERT_TRUE(made) << made.error();
+    device = std::move(*made);
+    transport.attach(device.get());
+    device->start();
+    device->on_connected();
+  }
+  void power_off() {
+    transport.attach(nullptr);
+    device.reset();
+  }
+  // The bootloader's boot step between two runs.
+  dfu::Slot reboot() {
+    power_off();
+    posix::FileBootRecordStore store(dir.path() / "state" / "boot.state");
+    auto slot = dfu::run_boot_step(store);
+    EXPECT_TRUE(slot) << (slot ? "" : slot.error().reason);
+    return slot ? *slot : dfu::Slot::A;
+  }
+  dfu::BootStatus boot_status() {
+    posix::FileBootRecordStore store(dir.path() / "state" / "boot.state");
+    dfu::RecordBootControl boot(store);
+    auto s = boot.status();
+    EXPECT_TRUE(s);
+    return s ? *s : dfu::BootStatus{};
+  }
+  bool run_until(const std::function<bool()>& done, std::chrono::milliseconds budget = 60s) {
+    return device->run_until(done, budget);
+  }
+  std::string job_status(const std::string& id) { return service.find(id) ? service.find(id)->status : ""; }
+  bool any_update_with(const std::string& status) {
+    for (const auto& u : service.updates)
+      if (u.status == status) return true;
+    return false;
+  }
+
+  // Reboot into the staged image, check it runs on trial, confirm, and see SUCCEEDED land.
+  void confirm_after_reboot(const std::string& job_id, const std::string& new_version) {
+    EXPECT_EQ(reboot(), dfu::Slot::B);
+    power_on(new_version);
+    EXPECT_EQ(device->boot_outcome(), fota::BootOutcome::Trial);
+    ASSERT_TRUE(run_until([&] { return device->fota().state() == fota::State::Trial; }));
+    EXPECT_FALSE(any_update_with("SUCCEEDED")) << "SUCCEEDED before the confirm";
+    device->confirm();
+    ASSERT_TRUE(run_until([&] { return job_status(job_id) == "SUCCEEDED"; }));
+  }
+
+  testing::TempDir dir{"runtime-it"};
+  std::filesystem::path ca_file;
+  testing::CertFiles tls;
+  std::unique_ptr<image::ImageSigner> signer_;
+  std::string public_pem;
+  std::vector<std::uint8_t> old_image;
+  std::unique_ptr<testing::Nginx> nginx;
+  FakeService service{kThing};
+  MemoryTransport transport{service};
+  std::unique_ptr<Device> device;
+  std::vector<fota::Event> events;
+  bool reboot_requested = false;
+  int boots = 0;
+};
+
+TEST_F(DeviceCycle, FullImageUpdateSucceedsOnlyAfterTheTrialBootIsConfirmed) {
+  start_nginx();
+  auto image = make_image(random_bytes(512 * 1024, 11), {1, 0, 1, 0});
+  offer("job-1", image, "1.0.1");
+
+  power_on("1.0.0");
+  ASSERT_TRUE(run_until([&] { return reboot_requested; })) << "no reboot request; job " << job_status("job-1");
+  EXPECT_EQ(job_status("job-1"), "IN_PROGRESS");
+  EXPECT_EQ(service.find("job-1")->details["phase"], "awaiting_reboot");
+  EXPECT_EQ(boot_status().state, dfu::BootState::TrialPending);
+
+  confirm_after_reboot("job-1", "1.0.1");
+  EXPECT_EQ(read_prefix(dir.path() / "state" / "slot-b.img", image.size()), image);
+  EXPECT_EQ(read_prefix(dir.path() / "state" / "slot-a.img", old_image.size()), old_image);
+  auto status = boot_status();
+  EXPECT_EQ(status.active, dfu::Slot::B);
+  EXPECT_EQ(status.confirmed, dfu::Slot::B);
+  EXPECT_EQ(status.state, dfu::BootState::Confirmed);
+  // Every status before the last is IN_PROGRESS; the last is SUCCEEDED, accepted.
+  ASSERT_FALSE(service.updates.empty());
+  for (std::size_t i = 0; i + 1 < service.updates.size(); ++i) EXPECT_EQ(service.updates[i].status, "IN_PROGRESS");
+  EXPECT_EQ(service.updates.back().status, "SUCCEEDED");
+  EXPECT_EQ(service.updates.back().outcome, "accepted");
+  EXPECT_EQ(service.updates.back().details["fwversion"], "1.0.1");
+  ASSERT_TRUE(run_until([&] { return !events.empty() && events.back().kind == fota::EventKind::Done; }, 10s));
+  EXPECT_EQ(events.back().image, fota::ImageKind::Mcuboot);
+}
+
+TEST_F(DeviceCycle, DeltaUpdateIsStagedAppliedAgainstTheRunningSlotAndConfirmed) {
+  start_nginx();
+  // The new image shares most of its payload with the running one, as a real release does.
+  auto payload = random_bytes(64 * 1024, 7);
+  for (std::size_t i = 0; i < 512; ++i) payload[1000 + i] ^= 0x33;
+  auto image = make_image(payload, {1, 0, 1, 0});
+  openssl::OpenSslCrypto crypto;
+  auto delta = image::create_delta(old_image, image, crypto);
+  ASSERT_TRUE(delta) << delta.error().reason;
+  ASSERT_LT(delta->size(), image.size() / 4);
+  offer("job-d", *delta, "1.0.1");
+
+  power_on("1.0.0");
+  ASSERT_TRUE(run_until([&] { return reboot_requested; })) << "job " << job_status("job-d") << " "
+                                                            << service.find("job-d")->details["reason"];
+  EXPECT_EQ(service.find("job-d")->details["image"], "app_delta");
+  confirm_after_reboot("job-d", "1.0.1");
+  EXPECT_EQ(read_prefix(dir.path() / "state" / "slot-b.img", image.size()), image);
+  EXPECT_EQ(read_prefix(dir.path() / "state" / "slot-a.img", old_image.size()), old_image);
+}
+
+TEST_F(DeviceCycle, DeathMidDownloadResumesFromTheCheckpointNotFromZero) {
+  start_nginx("    limit_rate 2m;\n");  // about a second for the file: time to die in the middle
+  auto image = make_image(random_bytes(2 * 1024 * 1024, 13), {1, 0, 1, 0});
+  offer("job-2", image, "1.0.1");
+  const char* env_seed = std::getenv("AWSFOTA_SEED");
+  const auto seed = env_seed ? static_cast<std::uint32_t>(std::strtoul(env_seed, nullptr, 10))
+                             : static_cast<std::uint32_t>(std::random_device{}());
+  std::cout << "seed " << seed << " (AWSFOTA_SEED to repeat)\n";
+  RecordProperty("seed", std::to_string(seed));
+  std::mt19937 rng(seed);
+  const int die_at_percent = std::uniform_int_distribution<int>(10, 80)(rng);
+
+  power_on("1.0.0");
+  ASSERT_TRUE(run_until([&] {
+    return !events.empty() && events.back().kind == fota::EventKind::DlProgress && events.back().percent >= die_at_percent;
+  })) << "never reached " << die_at_percent << "%";
+  power_off();  // the process dies here
+
+  store::FileCheckpointStore store(dir.path() / "state" / "checkpoint");
+  auto cp = store.load();
+  ASSERT_TRUE(cp && *cp);
+  ASSERT_EQ((*cp)->phase, store::CheckpointPhase::Downloading);
+  const std::uint64_t resumed_at = (*cp)->committed_offset;
+  std::cout << "died at " << die_at_percent << "%, checkpoint offset " << resumed_at << " of " << image.size() << "\n";
+  ASSERT_GT(resumed_at, 0u);
+  ASSERT_LT(resumed_at, image.size());
+
+  power_on("1.0.0");  // the same software starts again (no reboot happened)
+  ASSERT_TRUE(run_until([&] { return reboot_requested; })) << "job " << job_status("job-2");
+  confirm_after_reboot("job-2", "1.0.1");
+  EXPECT_EQ(read_prefix(dir.path() / "state" / "slot-b.img", image.size()), image);
+
+  // Bytes on the wire, from nginx: one request from 0 (the first run) and the resume from the
+  // checkpoint's offset, which carried exactly the rest of the file.
+  nginx->stop();  // flushes the log of the connection the dead run left behind
+  std::ifstream log(dir.path() / "nginx" / "ranges.log");
+  std::string line;
+  int from_zero = 0;
+  bool resumed = false;
+  const std::regex re(R"re((\d+) "([^"]*)" (\d+))re");
+  while (std::getline(log, line)) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(line, m, re)) << line;
+    if (m[2] == "bytes=0-") ++from_zero;
+    if (m[2] == "bytes=" + std::to_string(resumed_at) + "-") {
+      resumed = true;
+      EXPECT_EQ(m[1], "206");
+      EXPECT_EQ(std::stoull(m[3]), image.size() - resumed_at);
+    }
+  }
+  EXPECT_EQ(from_zero, 1);
+  EXPECT_TRUE(resumed) << "no request resumed at " << resumed_at;
+}
+
+TEST_F(DeviceCycle, FailedSelfTestRollsBackAndEndsFailed) {
+  start_nginx();
+  auto image = make_image(random_bytes(256 * 1024, 17), {1, 0, 1, 0});
+  offer("job-3", image, "1.0.1");
+  power_on("1.0.0");
+  ASSERT_TRUE(run_until([&] { return reboot_requested; }));
+  EXPECT_EQ(reboot(), dfu::Slot::B);
+
+  power_on("1.0.1");
+  ASSERT_EQ(device->boot_outcome(), fota::BootOutcome::Trial);
+  ASSERT_TRUE(run_until([&] { return device->fota().state() == fota::State::Trial; }));
+  device->self_test_failed("the sensor self-test failed");
+  ASSERT_TRUE(run_until([&] { return job_status("job-3") == "FAILED" && reboot_requested; }));
+  EXPECT_EQ(service.find("job-3")->details["cause"], "SELF_TEST_FAILED");
+  EXPECT_FALSE(any_update_with("SUCCEEDED"));
+
+  EXPECT_EQ(reboot(), dfu::Slot::A);  // the bootloader goes back
+  auto status = boot_status();
+  EXPECT_EQ(status.active, dfu::Slot::A);
+  EXPECT_EQ(status.confirmed, dfu::Slot::A);
+  EXPECT_EQ(read_prefix(dir.path() / "state" / "slot-a.img", old_image.size()), old_image);
+  power_on("1.0.0");  // the old image runs on, with nothing left to do
+  ASSERT_TRUE(run_until([&] { return device->fota().state() == fota::State::Idle; }, 10s));
+  EXPECT_EQ(job_status("job-3"), "FAILED");
+}
+
+TEST_F(DeviceCycle, BadSignatureEndsFailedWithTheActiveSlotUntouched) {
+  start_nginx();
+  auto image = make_image(random_bytes(256 * 1024, 19), {1, 0, 1, 0});
+  image.back() ^= 0x5a;  // inside the signature TLV, the last thing in the image
+  offer("job-4", image, "1.0.1");  // the document's sha256 is of these bytes: only the signature is wrong
+  power_on("1.0.0");
+  ASSERT_TRUE(run_until([&] { return job_status("job-4") == "FAILED"; }));
+  EXPECT_EQ(service.find("job-4")->details["cause"], "SIGNATURE_INVALID");
+  EXPECT_FALSE(reboot_requested);
+  EXPECT_EQ(read_prefix(dir.path() / "state" / "slot-a.img", old_image.size()), old_image);
+  auto status = boot_status();
+  EXPECT_EQ(status.active, dfu::Slot::A);
+  EXPECT_EQ(status.state, dfu::BootState::Confirmed);
+  bool error_event = false;
+  for (const auto& e : events) error_event |= e.kind == fota::EventKind::Error && e.cause == fota::ErrorCause::SignatureInvalid;
+  EXPECT_TRUE(error_event);
+}
+
+}  // namespace
+}  // namespace awsfota::runtime
