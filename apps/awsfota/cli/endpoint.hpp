@@ -1,0 +1,41 @@
+// Where requests go: URL splitting for signing, the IoT control-plane endpoint of a region, and the
+// S3 object URL of s3://bucket/key. Pure.
+//
+//   auto u = split_url("http://127.0.0.1:8080/jobs?x=1");   // {http, "127.0.0.1:8080", "/jobs", {{x,1}}}
+//   auto t = s3_object_target("s3://fw/app.bin", "eu-west-1", "");  // https://fw.s3.eu-west-1.amazonaws.com/app.bin
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "awsfota/expected.hpp"
+
+namespace awsfota::cli {
+
+struct UrlParts {
+  std::string scheme;     // "http" or "https"
+  std::string authority;  // host or host:port, as in the Host header
+  std::string path;       // as given (already encoded), "/" when empty
+  std::vector<std::pair<std::string, std::string>> query;  // decoded
+};
+
+[[nodiscard]] Expected<UrlParts, std::string> split_url(const std::string& url);
+
+// https://iot.REGION.amazonaws.com, or endpoint_url (without a trailing '/') when given.
+[[nodiscard]] Expected<UrlParts, std::string> iot_endpoint(const std::string& region, const std::string& endpoint_url);
+
+struct S3Target {
+  UrlParts url;             // where to PUT (path-style under an endpoint URL, virtual-hosted otherwise)
+  std::string object_url;   // the same as a string
+  std::string bucket;
+  std::string key;
+};
+
+[[nodiscard]] Expected<S3Target, std::string> s3_object_target(const std::string& s3_uri, const std::string& region,
+                                                               const std::string& endpoint_url);
+
+// "https://host/path?a=b" from parts (query values encoded).
+[[nodiscard]] std::string join_url(const UrlParts& parts);
+
+}  // namespace awsfota::cli

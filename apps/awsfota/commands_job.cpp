@@ -1,0 +1,352 @@
+// job document|create|describe|list|cancel|watch.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "awsfota/adapters/openssl/crypto.hpp"
+#include "awsfota/image/kind.hpp"
+#include "awsfota/image/mcuboot.hpp"
+#include "cli/document.hpp"
+#include "cli/watch.hpp"
+#include "common.hpp"
+#include "io/aws_client.hpp"
+
+namespace awsfota::cli {
+namespace {
+
+struct DocumentOptions {
+  std::string image;
+  std::string url;
+  std::string host;
+  std::string path;
+  std::string protocol = "https:";
+  std::string operation = "app_fw_update";
+  std::string fwversion;
+};
+
+// The job document for an image and where it is served; {exit code, message} on failure.
+Expected<std::string, std::pair<int, std::string>> make_document(const DocumentOptions& o) {
+  if (o.url.empty() == (o.host.empty() && o.path.empty()))
+    return unexpected(std::make_pair(int(kExitUsage), std::string("give either --url or both --host and --path")));
+  if (o.url.empty() && (o.host.empty() || o.path.empty()))
+    return unexpected(std::make_pair(int(kExitUsage), std::string("--host and --path go together")));
+  auto bytes = read_bytes(o.image);
+  if (!bytes) return unexpected(std::make_pair(int(kExitFailed), bytes.error()));
+  openssl::OpenSslCrypto crypto;
+  DocumentSpec spec;
+  spec.operation = o.operation;
+  spec.size = bytes->size();
+  spec.sha256 = image::to_hex(image::sha256_of(crypto, *bytes));
+  spec.fwversion = o.fwversion;
+  const auto kind = image::detect_kind(std::span(*bytes).first(std::min(bytes->size(), image::kDetectBytes)));
+  if (kind == image::ImageKind::Unknown)
+    return unexpected(std::make_pair(int(kExitVerifyFailed),
+                                     o.image + " is not a known image kind (MCUboot, awsfota delta, modem): a device "
+                                               "would refuse it"));
+  if (spec.fwversion.empty() && kind == image::ImageKind::McuBoot) {
+    auto parsed = image::parse_image(*bytes);
+    if (!parsed) return unexpected(std::make_pair(int(kExitVerifyFailed), o.image + ": " + parsed.error().reason));
+    spec.fwversion = fwversion_of(parsed->header.version);
+  }
+  if (!o.url.empty()) spec.url = o.url;
+  spec.protocol = o.protocol;
+  spec.host = o.host;
+  spec.path = o.path;
+  auto doc = build_job_document(spec);
+  if (!doc) return unexpected(std::make_pair(int(kExitUsage), doc.error()));
+  return *doc;
+}
+
+void add_document_options(CLI::App* cmd, DocumentOptions& o, bool image_required) {
+  auto* image = cmd->add_option("--image", o.image, "the image file the job installs")->check(CLI::ExistingFile);
+  if (image_required) image->required();
+  cmd->add_option("--url", o.url,
+                  "where devices download it (http/https URL, or '${aws:iot:s3-presigned-url:https://BUCKET.s3.REGION."
+                  "amazonaws.com/KEY}')");
+  cmd->add_option("--host", o.host, "the reference's location.host (instead of --url)");
+  cmd->add_option("--path", o.path, "the reference's location.path (instead of --url)");
+  cmd->add_option("--protocol", o.protocol, "the reference's location.protocol: https: (default) or http:")
+      ->check(CLI::IsMember({"https:", "http:", "https", "http"}));
+  cmd->add_option("--operation", o.operation, "document operation (default app_fw_update)");
+  cmd->add_option("--fwversion", o.fwversion, "version devices compare with theirs (default: from the image header)");
+}
+
+void add_aws_options(CLI::App* cmd, AwsOptions& o) {
+  cmd->add_option("--endpoint-url", o.endpoint_url,
+                  "control-plane URL, e.g. http://127.0.0.1:PORT for awsfota-jobsd (default: AWS's for the region)");
+  cmd->add_option("--region", o.region, "AWS region (default: AWS_DEFAULT_REGION)");
+  cmd->add_option("--ca", o.tls.ca_file, "CA (PEM) to trust for an HTTPS endpoint")->check(CLI::ExistingFile);
+  cmd->add_option("--signing-name", o.signing_name, "SigV4 service name (default execute-api, as botocore signs IoT)")
+      ->group("");
+}
+
+struct CreateOptions {
+  std::string job_id;
+  std::vector<std::string> things;
+  std::string thing_group;
+  std::string document_file;
+  DocumentOptions document;
+  std::string description;
+  std::string account = "123456789012";
+  std::string target_selection = "SNAPSHOT";
+  std::int64_t timeout_minutes = 0;
+  std::int64_t presign_expires = 0;
+  std::string presign_role_arn;
+  AwsOptions aws;
+};
+
+int job_create(const CreateOptions& o) {
+  if (auto why = check_job_id(o.job_id); !why.empty()) return fail(kExitUsage, why);
+  if (o.things.empty() == o.thing_group.empty()) return fail(kExitUsage, "give either --thing NAME... or --thing-group NAME");
+  if (o.document_file.empty() == o.document.image.empty())
+    return fail(kExitUsage, "give either --document-file FILE or --image FILE with --url (or --host/--path)");
+  auto ctx = aws_context_from(o.aws);
+  if (!ctx) return fail(kExitUsage, ctx.error());
+  CreateJobParams p;
+  p.job_id = o.job_id;
+  for (const auto& t : o.things) {
+    if (auto why = check_thing_name(t); !why.empty()) return fail(kExitUsage, why);
+    p.targets.push_back(thing_arn(ctx->region, o.account, t));
+  }
+  if (!o.thing_group.empty()) p.targets.push_back(thing_group_arn(ctx->region, o.account, o.thing_group));
+  if (!o.document_file.empty()) {
+    auto text = read_text(o.document_file);
+    if (!text) return fail(kExitFailed, text.error());
+    p.document = *text;
+  } else {
+    auto doc = make_document(o.document);
+    if (!doc) return fail(doc.error().first, doc.error().second);
+    p.document = *doc;
+  }
+  p.description = o.description;
+  p.target_selection = o.target_selection;
+  if (o.timeout_minutes > 0) p.in_progress_timeout_minutes = o.timeout_minutes;
+  if (o.presign_expires > 0) p.presigned_url_expires_sec = o.presign_expires;
+  p.presigned_url_role_arn = o.presign_role_arn;
+  if (p.presigned_url_role_arn.empty() && p.document.find("${aws:iot:s3-presigned-url:") != std::string::npos)
+    p.presigned_url_role_arn = "arn:aws:iam::" + o.account + ":role/awsfota-presign";
+  auto body = call_api(*ctx, create_job_request(p));
+  if (!body) return fail(kExitFailed, body.error());
+  auto created = parse_create_job(*body);
+  if (!created) return fail(kExitFailed, created.error());
+  std::cout << "created job " << created->first << (created->second.empty() ? "" : " (" + created->second + ")") << "\n";
+  return kExitOk;
+}
+
+int job_describe(const std::string& job_id, const AwsOptions& aws, bool json) {
+  if (auto why = check_job_id(job_id); !why.empty()) return fail(kExitUsage, why);
+  auto ctx = aws_context_from(aws);
+  if (!ctx) return fail(kExitUsage, ctx.error());
+  auto body = call_api(*ctx, describe_job_request(job_id));
+  if (!body) return fail(kExitFailed, body.error());
+  auto info = parse_describe_job(*body);
+  if (!info) return fail(kExitFailed, info.error());
+  if (json) {
+    std::cout << nlohmann::json::parse(*body).dump(2) << "\n";
+    return kExitOk;
+  }
+  std::cout << "job:     " << info->job_id << "\nstatus:  " << info->status << (info->force_canceled ? " (forced)" : "")
+            << "\n";
+  if (!info->description.empty()) std::cout << "about:   " << info->description << "\n";
+  for (const auto& t : info->targets) std::cout << "target:  " << t << "\n";
+  if (!info->counts.empty()) {
+    std::cout << "things: ";
+    for (const auto& [name, n] : info->counts) std::cout << " " << name << "=" << n;
+    std::cout << "\n";
+  }
+  return kExitOk;
+}
+
+int job_list(const ListJobsParams& params, const AwsOptions& aws, bool json) {
+  auto ctx = aws_context_from(aws);
+  if (!ctx) return fail(kExitUsage, ctx.error());
+  ListJobsParams p = params;
+  std::vector<JobSummary> all;
+  nlohmann::json raw = nlohmann::json::array();
+  do {
+    auto body = call_api(*ctx, list_jobs_request(p));
+    if (!body) return fail(kExitFailed, body.error());
+    auto page = parse_list_jobs(*body);
+    if (!page) return fail(kExitFailed, page.error());
+    for (auto& j : nlohmann::json::parse(*body).value("jobs", nlohmann::json::array())) raw.push_back(j);
+    all.insert(all.end(), page->items.begin(), page->items.end());
+    p.next_token = page->next_token;
+  } while (!p.next_token.empty());
+  if (json) {
+    std::cout << nlohmann::json{{"jobs", raw}}.dump(2) << "\n";
+    return kExitOk;
+  }
+  for (const auto& j : all) std::cout << j.job_id << "  " << j.status << "  " << j.target_selection << "\n";
+  if (all.empty()) std::cout << "(no jobs)\n";
+  return kExitOk;
+}
+
+int job_cancel(const std::string& job_id, bool force, const std::string& comment, const AwsOptions& aws) {
+  if (auto why = check_job_id(job_id); !why.empty()) return fail(kExitUsage, why);
+  auto ctx = aws_context_from(aws);
+  if (!ctx) return fail(kExitUsage, ctx.error());
+  auto body = call_api(*ctx, cancel_job_request(job_id, force, comment));
+  if (!body) return fail(kExitFailed, body.error());
+  std::cout << "canceled job " << job_id
+            << (force ? " (forced: in-progress executions are canceled too)"
+                      : " (queued executions only; in-progress ones run on: use --force to stop them)")
+            << "\n";
+  return kExitOk;
+}
+
+// One round of the watch: every execution of the job with its status details.
+Expected<std::vector<WatchRow>, std::string> poll_executions(const AwsContext& ctx, const std::string& job_id,
+                                                             std::map<std::string, WatchRow>& last) {
+  std::vector<ExecutionSummary> executions;
+  std::string token;
+  do {
+    auto body = call_api(ctx, list_job_executions_for_job_request(job_id, token));
+    if (!body) return unexpected(body.error());
+    auto page = parse_list_job_executions(*body);
+    if (!page) return unexpected(page.error());
+    executions.insert(executions.end(), page->items.begin(), page->items.end());
+    token = page->next_token;
+  } while (!token.empty());
+  std::vector<WatchRow> rows;
+  for (const auto& e : executions) {
+    // A terminal execution does not change any more: no need to ask again.
+    if (auto it = last.find(e.thing_name); it != last.end() && is_terminal_status(it->second.status)) {
+      rows.push_back(it->second);
+      continue;
+    }
+    auto body = call_api(ctx, describe_job_execution_request(e.thing_name, job_id));
+    if (!body) return unexpected(body.error());
+    auto ex = parse_describe_job_execution(*body);
+    if (!ex) return unexpected(ex.error());
+    rows.push_back(make_watch_row(e.thing_name, ex->status.empty() ? e.status : ex->status, ex->status_details));
+  }
+  return rows;
+}
+
+int job_watch(const std::string& job_id, const AwsOptions& aws, double interval_s, double timeout_s) {
+  if (auto why = check_job_id(job_id); !why.empty()) return fail(kExitUsage, why);
+  auto ctx = aws_context_from(aws);
+  if (!ctx) return fail(kExitUsage, ctx.error());
+  const bool tty = ::isatty(STDOUT_FILENO) == 1;
+  const auto start = std::chrono::steady_clock::now();
+  const auto interval = std::chrono::milliseconds(static_cast<std::int64_t>(interval_s * 1000));
+  std::map<std::string, WatchRow> last;
+  std::size_t drawn_lines = 0;
+  for (;;) {
+    auto rows = poll_executions(*ctx, job_id, last);
+    if (!rows) return fail(kExitFailed, rows.error());
+    if (tty) {
+      const std::string table = render_table(job_id, *rows);
+      if (drawn_lines) std::cout << "\033[" << drawn_lines << "A\033[J";
+      std::cout << table << std::flush;
+      drawn_lines = static_cast<std::size_t>(std::count(table.begin(), table.end(), '\n'));
+    } else {
+      for (const auto& r : *rows)
+        if (auto it = last.find(r.thing); it == last.end() || !(it->second == r))
+          std::cout << render_line(r) << "\n" << std::flush;
+    }
+    for (const auto& r : *rows) last[r.thing] = r;
+    bool job_over = false;
+    if (rows->empty()) {
+      auto body = call_api(*ctx, describe_job_request(job_id));
+      if (!body) return fail(kExitFailed, body.error());
+      auto info = parse_describe_job(*body);
+      job_over = info && (info->status == "COMPLETED" || info->status == "CANCELED" || info->status == "DELETION_IN_PROGRESS");
+    }
+    if (all_terminal(*rows) || job_over) {
+      const bool ok = all_succeeded(*rows);
+      std::size_t succeeded = 0;
+      for (const auto& r : *rows) succeeded += r.status == "SUCCEEDED";
+      std::cout << "job " << job_id << ": " << succeeded << " of " << rows->size() << " executions SUCCEEDED\n";
+      return ok ? kExitOk : kExitFailed;
+    }
+    if (timeout_s > 0 && std::chrono::steady_clock::now() - start >
+                             std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000)))
+      return fail(kExitFailed, "gave up after " + std::to_string(static_cast<long>(timeout_s)) +
+                                   " s with executions still running (--timeout)");
+    std::this_thread::sleep_for(interval);
+  }
+}
+
+}  // namespace
+
+void add_job_commands(CLI::App& app, Action& action) {
+  auto* job = app.add_subcommand("job", "job documents and AWS IoT jobs (AWS or the local awsfota-jobsd)");
+  job->require_subcommand(1);
+
+  auto* document = job->add_subcommand("document", "print the job document for an image and where it is served");
+  auto doc = std::make_shared<DocumentOptions>();
+  add_document_options(document, *doc, true);
+  document->callback([doc, &action] {
+    action = [doc] {
+      auto text = make_document(*doc);
+      if (!text) return fail(text.error().first, text.error().second);
+      std::cout << *text << "\n";
+      return int(kExitOk);
+    };
+  });
+
+  auto* create = job->add_subcommand("create", "create a job for things or a thing group");
+  auto c = std::make_shared<CreateOptions>();
+  create->add_option("JOB", c->job_id, "job id: 1 to 64 of [a-zA-Z0-9_-]")->required();
+  create->add_option("--thing", c->things, "target thing name (repeat for more)");
+  create->add_option("--thing-group", c->thing_group, "target thing group");
+  create->add_option("--document-file", c->document_file, "job document (JSON file)")->check(CLI::ExistingFile);
+  add_document_options(create, c->document, false);
+  create->add_option("--description", c->description, "job description");
+  create->add_option("--account", c->account, "account id in the target ARNs (default 123456789012)");
+  create->add_option("--target-selection", c->target_selection, "SNAPSHOT (default) or CONTINUOUS")
+      ->check(CLI::IsMember({"SNAPSHOT", "CONTINUOUS"}));
+  create->add_option("--timeout-minutes", c->timeout_minutes, "in-progress timeout of each execution");
+  create->add_option("--presigned-url-expires", c->presign_expires, "lifetime of presigned URLs, 60..3600 s");
+  create->add_option("--presigned-url-role-arn", c->presign_role_arn, "IAM role AWS uses to presign URLs");
+  add_aws_options(create, c->aws);
+  create->callback([c, &action] { action = [c] { return job_create(*c); }; });
+
+  auto* describe = job->add_subcommand("describe", "show a job's status and counts");
+  auto d = std::make_shared<std::pair<std::string, AwsOptions>>();
+  auto d_json = std::make_shared<bool>(false);
+  describe->add_option("JOB", d->first, "job id")->required();
+  describe->add_flag("--json", *d_json, "print the service's answer as JSON");
+  add_aws_options(describe, d->second);
+  describe->callback([=, &action] { action = [=] { return job_describe(d->first, d->second, *d_json); }; });
+
+  auto* list = job->add_subcommand("list", "list jobs");
+  auto l = std::make_shared<std::pair<ListJobsParams, AwsOptions>>();
+  auto l_json = std::make_shared<bool>(false);
+  list->add_option("--status", l->first.status, "only jobs in this status")
+      ->check(CLI::IsMember({"IN_PROGRESS", "CANCELED", "COMPLETED", "DELETION_IN_PROGRESS", "SCHEDULED"}));
+  list->add_option("--thing-group", l->first.thing_group_name, "only jobs for this thing group");
+  list->add_flag("--json", *l_json, "print JSON");
+  add_aws_options(list, l->second);
+  list->callback([=, &action] { action = [=] { return job_list(l->first, l->second, *l_json); }; });
+
+  auto* cancel = job->add_subcommand("cancel", "cancel a job (queued executions; with --force also in-progress ones)");
+  auto x = std::make_shared<std::pair<std::string, AwsOptions>>();
+  auto x_force = std::make_shared<bool>(false);
+  auto x_comment = std::make_shared<std::string>();
+  cancel->add_option("JOB", x->first, "job id")->required();
+  cancel->add_flag("--force", *x_force, "also cancel executions that are IN_PROGRESS");
+  cancel->add_option("--comment", *x_comment, "why (kept with the job)");
+  add_aws_options(cancel, x->second);
+  cancel->callback([=, &action] { action = [=] { return job_cancel(x->first, *x_force, *x_comment, x->second); }; });
+
+  auto* watch = job->add_subcommand("watch", "follow every execution of a job until all are terminal "
+                                             "(exit 0 when all SUCCEEDED, 1 otherwise)");
+  auto w = std::make_shared<std::pair<std::string, AwsOptions>>();
+  auto w_times = std::make_shared<std::pair<double, double>>(2.0, 0.0);
+  watch->add_option("JOB", w->first, "job id")->required();
+  watch->add_option("--interval", w_times->first, "seconds between polls (default 2)")->check(CLI::Range(0.05, 3600.0));
+  watch->add_option("--timeout", w_times->second, "give up (exit 1) after this many seconds; 0 waits forever");
+  add_aws_options(watch, w->second);
+  watch->callback([=, &action] {
+    action = [=] { return job_watch(w->first, w->second, w_times->first, w_times->second); };
+  });
+}
+
+}  // namespace awsfota::cli

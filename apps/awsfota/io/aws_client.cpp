@@ -1,0 +1,114 @@
+#include "io/aws_client.hpp"
+
+#include <cstdlib>
+
+#include "io/crypto.hpp"
+
+namespace awsfota::cli {
+namespace {
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+std::string amz_now() { return amz_date_from_unix(static_cast<std::int64_t>(std::time(nullptr))); }
+
+}  // namespace
+
+Expected<std::string, std::string> resolve_region(const std::string& option, bool have_endpoint) {
+  if (!option.empty()) return option;
+  if (auto r = env("AWS_DEFAULT_REGION"); !r.empty()) return r;
+  if (auto r = env("AWS_REGION"); !r.empty()) return r;
+  if (have_endpoint) return std::string("us-east-1");
+  return unexpected(std::string("no region: give --region or set AWS_DEFAULT_REGION"));
+}
+
+Expected<SigV4Credentials, std::string> credentials_from_environment() {
+  SigV4Credentials c{env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"), env("AWS_SESSION_TOKEN")};
+  if (c.access_key_id.empty() || c.secret_access_key.empty())
+    return unexpected(std::string(
+        "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary "
+        "credentials); any non-empty values work for the local awsfota-jobsd"));
+  return c;
+}
+
+Expected<AwsContext, std::string> aws_context_from(const AwsOptions& o) {
+  auto region = resolve_region(o.region, !o.endpoint_url.empty());
+  if (!region) return unexpected(region.error());
+  auto endpoint = iot_endpoint(*region, o.endpoint_url);
+  if (!endpoint) return unexpected(endpoint.error());
+  auto creds = credentials_from_environment();
+  if (!creds) return unexpected(creds.error());
+  return AwsContext{*endpoint, *region, o.signing_name, *creds, o.tls};
+}
+
+Expected<std::string, std::string> call_api(const AwsContext& ctx, const ApiRequest& request) {
+  const auto primitives = openssl_sigv4_primitives();
+  UrlParts url = ctx.endpoint;
+  url.path += request.path;
+  url.query = request.query;
+  SigV4Request sreq;
+  sreq.method = request.method;
+  sreq.host = url.authority;
+  sreq.path = url.path;
+  sreq.query = url.query;
+  sreq.payload_sha256 = hex_lower(primitives.sha256(request.body));
+  if (!request.body.empty()) sreq.headers.emplace_back("content-type", "application/json");
+  const SigV4Scope scope{amz_now(), ctx.region, ctx.signing_name};
+  HttpCall call;
+  call.method = request.method;
+  call.url = join_url(url);
+  call.body = request.body;
+  call.tls = ctx.tls;
+  call.timeout_seconds = 60;
+  call.headers = sreq.headers;
+  for (auto& h : sign_request(sreq, ctx.credentials, scope, primitives)) call.headers.push_back(std::move(h));
+  auto result = perform(call);
+  if (!result) return unexpected(request.operation + " failed: " + result.error());
+  if (result->status < 200 || result->status >= 300) {
+    auto type = result->headers.count("x-amzn-errortype") ? result->headers.at("x-amzn-errortype") : std::string();
+    return unexpected(describe_api_error(request.operation, result->status, type, result->body));
+  }
+  return result->body;
+}
+
+Expected<void, std::string> s3_put_file(const SigV4Credentials& credentials, const std::string& region,
+                                        const UrlParts& url, const std::filesystem::path& file, const TlsFiles& tls) {
+  auto hash = sha256_file_hex(file);
+  if (!hash) return unexpected(hash.error());
+  SigV4Request sreq;
+  sreq.method = "PUT";
+  sreq.host = url.authority;
+  sreq.path = url.path;
+  sreq.query = url.query;
+  sreq.payload_sha256 = *hash;
+  sreq.double_encode_path = false;
+  sreq.headers.emplace_back("x-amz-content-sha256", *hash);
+  const SigV4Scope scope{amz_now(), region, "s3"};
+  HttpCall call;
+  call.method = "PUT";
+  call.url = join_url(url);
+  call.upload_file = file;
+  call.tls = tls;
+  call.headers = sreq.headers;
+  for (auto& h : sign_request(sreq, credentials, scope, openssl_sigv4_primitives())) call.headers.push_back(std::move(h));
+  auto result = perform(call);
+  if (!result) return unexpected(result.error());
+  if (result->status < 200 || result->status >= 300) {
+    // S3 answers errors in XML: show the code and message it names.
+    std::string detail = result->body;
+    auto pick = [&](const std::string& tag) {
+      auto b = detail.find("<" + tag + ">");
+      auto e = detail.find("</" + tag + ">");
+      return (b == std::string::npos || e == std::string::npos || e < b) ? std::string()
+                                                                          : detail.substr(b + tag.size() + 2, e - b - tag.size() - 2);
+    };
+    const std::string code = pick("Code"), message = pick("Message");
+    return unexpected("S3 PUT " + call.url + " failed (HTTP " + std::to_string(result->status) + ")" +
+                      (code.empty() ? std::string() : ": " + code + ": " + message));
+  }
+  return {};
+}
+
+}  // namespace awsfota::cli

@@ -1,0 +1,50 @@
+// Signed calls to AWS REST APIs (the IoT control plane, S3 PUT) over io/http_client.
+//
+//   auto ctx = aws_context_from(options);          // endpoint, region, credentials from the environment
+//   auto body = call_api(*ctx, describe_job_request("fw-1"));   // one-line error on failure
+#pragma once
+
+#include <ctime>
+#include <filesystem>
+#include <string>
+
+#include "awsfota/expected.hpp"
+#include "cli/endpoint.hpp"
+#include "cli/iot_api.hpp"
+#include "cli/sigv4.hpp"
+#include "io/http_client.hpp"
+
+namespace awsfota::cli {
+
+// botocore's iot model says signingName "execute-api" for the control plane.
+inline constexpr const char* kIotSigningName = "execute-api";
+
+struct AwsOptions {
+  std::string endpoint_url;  // empty: the region's AWS endpoint
+  std::string region;        // empty: AWS_DEFAULT_REGION, AWS_REGION, or us-east-1 with an endpoint URL
+  std::string signing_name = kIotSigningName;
+  TlsFiles tls;
+};
+
+struct AwsContext {
+  UrlParts endpoint;
+  std::string region;
+  std::string signing_name;
+  SigV4Credentials credentials;
+  TlsFiles tls;
+};
+
+// Region and credentials from the options and the environment; a message saying what to set otherwise.
+[[nodiscard]] Expected<std::string, std::string> resolve_region(const std::string& option, bool have_endpoint);
+[[nodiscard]] Expected<SigV4Credentials, std::string> credentials_from_environment();
+[[nodiscard]] Expected<AwsContext, std::string> aws_context_from(const AwsOptions& options);
+
+// Sends a signed request; the response body for a 2xx answer, a one-line error otherwise.
+[[nodiscard]] Expected<std::string, std::string> call_api(const AwsContext& context, const ApiRequest& request);
+
+// Signed S3 PUT of a file (payload SHA-256 in x-amz-content-sha256).
+[[nodiscard]] Expected<void, std::string> s3_put_file(const SigV4Credentials& credentials, const std::string& region,
+                                                      const UrlParts& url, const std::filesystem::path& file,
+                                                      const TlsFiles& tls);
+
+}  // namespace awsfota::cli

@@ -1,0 +1,48 @@
+#include "io/crypto.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include <fstream>
+#include <memory>
+#include <vector>
+
+namespace awsfota::cli {
+
+SigV4Primitives openssl_sigv4_primitives() {
+  SigV4Primitives p;
+  p.hmac_sha256 = [](std::string_view key, std::string_view data) {
+    Digest32 out{};
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+         data.size(), out.data(), &len);
+    return out;
+  };
+  p.sha256 = [](std::string_view data) {
+    Digest32 out{};
+    SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+    return out;
+  };
+  return p;
+}
+
+Expected<std::string, std::string> sha256_file_hex(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return unexpected("cannot open " + path.string());
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  std::vector<char> buf(1 << 16);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    const auto n = in.gcount();
+    if (n > 0) EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<std::size_t>(n));
+  }
+  if (in.bad()) return unexpected("error reading " + path.string());
+  Digest32 d{};
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), d.data(), &len);
+  return hex_lower(d);
+}
+
+}  // namespace awsfota::cli
