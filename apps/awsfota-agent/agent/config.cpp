@@ -1,0 +1,318 @@
+#include "agent/config.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "awsfota/image/version.hpp"
+
+namespace awsfota::agent {
+namespace {
+
+using nlohmann::json;
+
+// Thrown inside this file only, to leave the nested readers at the first error; parse_config turns
+// it into a ConfigError.
+struct Failure {
+  ConfigError error;
+};
+
+[[noreturn]] void fail(const std::string& field, const std::string& what) {
+  throw Failure{ConfigError{field, "config: " + (field.empty() ? std::string() : field + ": ") + what}};
+}
+
+std::string describe(const json& value) {
+  std::string text = value.dump();
+  if (text.size() > 40) text = text.substr(0, 37) + "...";
+  return text;
+}
+
+// One JSON object of the config: typed getters that name the field in errors, and a check that no
+// unknown (misspelt) key is left.
+class Section {
+ public:
+  Section(const json& object, std::string prefix) : object_(object), prefix_(std::move(prefix)) {
+    if (!object_.is_object()) fail(prefix_, "expected an object, got " + describe(object_));
+  }
+
+  [[nodiscard]] std::string field(const std::string& key) const { return prefix_.empty() ? key : prefix_ + "." + key; }
+
+  const json* find(const std::string& key) {
+    known_.insert(key);
+    auto it = object_.find(key);
+    if (it == object_.end() || it->is_null()) return nullptr;
+    return &*it;
+  }
+
+  std::optional<std::string> string(const std::string& key, bool allow_empty = false) {
+    const json* v = find(key);
+    if (!v) return std::nullopt;
+    if (!v->is_string()) fail(field(key), "expected a string, got " + describe(*v));
+    auto s = v->get<std::string>();
+    if (s.empty() && !allow_empty) fail(field(key), "must not be empty");
+    return s;
+  }
+  std::string required_string(const std::string& key) {
+    auto s = string(key);
+    if (!s) fail(field(key), "is required");
+    return *s;
+  }
+
+  std::optional<bool> boolean(const std::string& key) {
+    const json* v = find(key);
+    if (!v) return std::nullopt;
+    if (!v->is_boolean()) fail(field(key), "expected true or false, got " + describe(*v));
+    return v->get<bool>();
+  }
+
+  // An integer in [min, max]; `what` says what is expected ("a positive integer").
+  std::optional<std::uint64_t> integer(const std::string& key, std::uint64_t min, std::uint64_t max,
+                                       const std::string& what) {
+    const json* v = find(key);
+    if (!v) return std::nullopt;
+    if (v->is_number_unsigned()) {
+      const auto n = v->get<std::uint64_t>();
+      if (n >= min && n <= max) return n;
+    }
+    fail(field(key), "expected " + what + ", got " + describe(*v));
+  }
+
+  std::optional<Section> section(const std::string& key) {
+    const json* v = find(key);
+    if (!v) return std::nullopt;
+    return Section(*v, field(key));
+  }
+
+  void reject_unknown() const {
+    for (const auto& [key, value] : object_.items()) {
+      if (!known_.contains(key)) fail(field(key), "unknown field (check its spelling in docs/agent.md)");
+    }
+  }
+
+ private:
+  const json& object_;
+  std::string prefix_;
+  std::set<std::string> known_;
+};
+
+constexpr std::uint64_t kMaxSize = std::uint64_t{1} << 48;  // 256 TiB: larger is surely a typo
+
+std::filesystem::path resolve(const std::filesystem::path& base, const std::string& text) {
+  std::filesystem::path p(text);
+  return p.is_absolute() || base.empty() ? p : (base / p).lexically_normal();
+}
+
+std::filesystem::path path_of(Section& s, const std::string& key, const std::filesystem::path& base) {
+  auto text = s.string(key);
+  return text ? resolve(base, *text) : std::filesystem::path();
+}
+
+std::filesystem::path required_path(Section& s, const std::string& key, const std::filesystem::path& base) {
+  return resolve(base, s.required_string(key));
+}
+
+template <class Duration>
+void duration(Section& s, const std::string& key, Duration& out, std::uint64_t min, std::uint64_t max,
+              const std::string& what) {
+  if (auto n = s.integer(key, min, max, what)) out = Duration(static_cast<typename Duration::rep>(*n));
+}
+
+// The AWS thing-name rules (also a valid MQTT client id): 1..128 of [a-zA-Z0-9:_-].
+bool valid_thing_name(const std::string& name) {
+  if (name.empty() || name.size() > 128) return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':' ||
+                    c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+void read_connection(Section& root, AgentConfig& c, const std::filesystem::path& base) {
+  auto& m = c.mqtt;
+  m.endpoint = root.required_string("endpoint");
+  if (m.endpoint.find("://") != std::string::npos || m.endpoint.find('/') != std::string::npos) {
+    fail("endpoint", "expected a host name without scheme or path (e.g. abc123-ats.iot.eu-central-1.amazonaws.com), got \"" +
+                         m.endpoint + "\"");
+  }
+  if (auto port = root.integer("port", 1, 65535, "a port number 1..65535")) m.port = static_cast<int>(*port);
+  m.thing_name = root.required_string("thing-name");
+  if (!valid_thing_name(m.thing_name)) {
+    fail("thing-name", "expected 1..128 of letters, digits, ':', '_' and '-', got \"" + m.thing_name + "\"");
+  }
+  m.cert = required_path(root, "cert", base);
+  m.key = required_path(root, "key", base);
+  m.root_ca = required_path(root, "root-ca", base);
+  if (auto alpn = root.string("alpn", /*allow_empty=*/true)) m.alpn = *alpn;
+
+  if (auto s = root.section("mqtt")) {
+    duration(*s, "keepalive-seconds", m.keepalive, 5, 1200, "an integer 5..1200");
+    duration(*s, "reconnect-min-ms", m.reconnect_min, 10, 3'600'000, "an integer 10..3600000");
+    duration(*s, "reconnect-max-ms", m.reconnect_max, 10, 3'600'000, "an integer 10..3600000");
+    duration(*s, "connect-timeout-seconds", m.connect_timeout, 1, 600, "an integer 1..600");
+    if (m.reconnect_max < m.reconnect_min) fail("mqtt.reconnect-max-ms", "must not be less than mqtt.reconnect-min-ms");
+    s->reject_unknown();
+  }
+}
+
+void read_storage(Section& root, AgentConfig& c, const std::filesystem::path& base) {
+  c.state_dir = resolve(base, root.string("state-dir").value_or("/var/lib/awsfota"));
+  c.checkpoint_file = path_of(root, "checkpoint-file", base);
+  if (c.checkpoint_file.empty()) c.checkpoint_file = c.state_dir / "checkpoint";
+
+  auto slots = root.section("slots");
+  if (!slots) fail("slots", "is required (the A and B slot files or devices, and their size)");
+  c.slots.a = required_path(*slots, "a", base);
+  c.slots.b = required_path(*slots, "b", base);
+  auto size = slots->integer("size", 1, kMaxSize, "a positive integer (bytes)");
+  if (!size) fail("slots.size", "is required (bytes per slot)");
+  c.slots.size = *size;
+  if (c.slots.a == c.slots.b) fail("slots.b", "must differ from slots.a");
+  slots->reject_unknown();
+
+  if (auto staging = root.section("staging")) {
+    c.staging.path = required_path(*staging, "path", base);
+    auto staging_size = staging->integer("size", 1, kMaxSize, "a positive integer (bytes)");
+    c.staging.size = staging_size.value_or(c.slots.size);
+    if (c.staging.path == c.slots.a || c.staging.path == c.slots.b) fail("staging.path", "must differ from both slots");
+    staging->reject_unknown();
+  }
+
+  auto boot = root.section("boot");
+  if (boot) {
+    if (auto backend = boot->string("backend"); backend && *backend != "file") {
+      fail("boot.backend", "expected \"file\", got \"" + *backend + "\"");
+    }
+    c.boot.state_file = path_of(*boot, "state-file", base);
+    if (auto run = boot->boolean("run-boot-step")) c.boot.run_boot_step = *run;
+    boot->reject_unknown();
+  }
+  if (c.boot.state_file.empty()) c.boot.state_file = c.state_dir / "boot.state";
+}
+
+void read_modem(Section& root, AgentConfig& c, const std::filesystem::path& base) {
+  auto modem = root.section("modem");
+  if (!modem) return;
+  const auto backend = modem->string("backend").value_or("none");
+  if (backend == "none") {
+    c.modem.backend = ModemBackendKind::None;
+  } else if (backend == "simulated") {
+    c.modem.backend = ModemBackendKind::Simulated;
+    c.modem.dir = required_path(*modem, "dir", base);
+    c.modem.staging = required_path(*modem, "staging", base);
+    auto size = modem->integer("staging-size", 1, kMaxSize, "a positive integer (bytes)");
+    if (!size) fail("modem.staging-size", "is required with the simulated modem (bytes)");
+    c.modem.staging_size = *size;
+  } else {
+    fail("modem.backend", "expected \"none\" or \"simulated\", got \"" + backend + "\"");
+  }
+  modem->reject_unknown();
+}
+
+void read_download(Section& root, AgentConfig& c, const std::filesystem::path& base) {
+  auto d = root.section("download");
+  if (!d) return;
+  auto& o = c.download;
+  o.fragment_size = d->integer("fragment-size", 1, kMaxSize, "a positive integer");
+  o.ca_file = path_of(*d, "ca-file", base);
+  if (auto plain = d->boolean("allow-plain-http")) o.allow_plain_http = *plain;
+  duration(*d, "stall-timeout-seconds", o.stall_timeout, 1, 3600, "an integer 1..3600");
+  duration(*d, "connect-timeout-seconds", o.connect_timeout, 1, 600, "an integer 1..600");
+  if (auto n = d->integer("commit-interval", 4096, kMaxSize, "an integer of at least 4096 (bytes)")) {
+    o.commit_interval = *n;
+  }
+  if (auto r = d->section("retry")) {
+    duration(*r, "initial-delay-ms", o.retry.initial_delay, 1, 3'600'000, "an integer 1..3600000");
+    duration(*r, "max-delay-ms", o.retry.max_delay, 1, 3'600'000, "an integer 1..3600000");
+    if (auto n = r->integer("max-attempts", 1, 1000, "an integer 1..1000")) o.retry.max_attempts = static_cast<unsigned>(*n);
+    duration(*r, "give-up-after-seconds", o.retry.give_up_after, 1, 7 * 24 * 3600, "an integer 1..604800");
+    if (o.retry.max_delay < o.retry.initial_delay) {
+      fail("download.retry.max-delay-ms", "must not be less than download.retry.initial-delay-ms");
+    }
+    r->reject_unknown();
+  }
+  d->reject_unknown();
+}
+
+std::string command_of(Section& s, const std::string& key) {
+  return s.string(key, /*allow_empty=*/true).value_or("");
+}
+
+void read_behaviour(Section& root, AgentConfig& c, const std::filesystem::path& base) {
+  if (auto v = root.string("running-version")) {
+    if (!image::parse_version(*v)) {
+      fail("running-version", "expected a version like \"v1.0.2\" or \"1.0.2+7\", got \"" + *v + "\"");
+    }
+    c.running_version = *v;
+  }
+  if (auto p = root.section("progress")) {
+    duration(*p, "min-interval-seconds", c.progress.min_interval, 0, 86'400, "an integer 0..86400");
+    if (auto n = p->integer("min-percent", 1, 100, "an integer 1..100")) c.progress.min_percent = static_cast<unsigned>(*n);
+    p->reject_unknown();
+  }
+  if (auto v = root.section("verify")) {
+    c.verify.public_key = path_of(*v, "public-key", base);
+    if (auto b = v->boolean("allow-downgrade")) c.verify.allow_downgrade = *b;
+    v->reject_unknown();
+  }
+  if (auto t = root.section("self-test")) {
+    c.self_test.command = command_of(*t, "command");
+    duration(*t, "timeout-seconds", c.self_test.timeout, 1, 86'400, "an integer 1..86400");
+    duration(*t, "confirm-timeout-seconds", c.self_test.confirm_timeout, 1, 86'400, "an integer 1..86400");
+    if (c.self_test.confirm_timeout <= c.self_test.timeout) {
+      fail("self-test.confirm-timeout-seconds", "must be longer than self-test.timeout-seconds");
+    }
+    t->reject_unknown();
+  }
+  if (auto r = root.section("reboot")) {
+    c.reboot.command = command_of(*r, "command");
+    r->reject_unknown();
+  }
+  if (auto l = root.section("log")) {
+    if (auto p = l->string("progress")) {
+      if (*p == "auto") c.display = ProgressDisplay::Auto;
+      else if (*p == "bar") c.display = ProgressDisplay::Bar;
+      else if (*p == "lines") c.display = ProgressDisplay::Lines;
+      else fail("log.progress", "expected \"auto\", \"bar\" or \"lines\", got \"" + *p + "\"");
+    }
+    l->reject_unknown();
+  }
+}
+
+}  // namespace
+
+Expected<AgentConfig, ConfigError> parse_config(std::string_view json_text, const std::filesystem::path& base_dir) {
+  json doc;
+  try {
+    doc = json::parse(json_text.begin(), json_text.end(), /*cb=*/nullptr, /*allow_exceptions=*/true,
+                      /*ignore_comments=*/true);
+  } catch (const json::exception& e) {
+    return unexpected(ConfigError{"", std::string("config: not valid JSON: ") + e.what()});
+  }
+  try {
+    AgentConfig c;
+    Section root(doc, "");
+    read_connection(root, c, base_dir);
+    read_storage(root, c, base_dir);
+    read_modem(root, c, base_dir);
+    read_download(root, c, base_dir);
+    read_behaviour(root, c, base_dir);
+    root.reject_unknown();
+    return c;
+  } catch (const Failure& f) {
+    return unexpected(f.error);
+  }
+}
+
+std::optional<std::string> effective_alpn(const MqttSettings& mqtt) {
+  if (mqtt.alpn) {
+    if (mqtt.alpn->empty()) return std::nullopt;  // "" turns the default off
+    return mqtt.alpn;
+  }
+  if (mqtt.port == 443) return std::string(kAwsMqttAlpn);
+  return std::nullopt;
+}
+
+}  // namespace awsfota::agent

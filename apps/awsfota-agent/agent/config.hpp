@@ -1,0 +1,138 @@
+// The agent's configuration: a JSON file in the style of the AWS IoT Device Client's (the connection
+// fields keep that program's names: "endpoint", "cert", "key", "root-ca", "thing-name"), parsed by a
+// pure function into AgentConfig. Every field is described in docs/agent.md.
+//
+// parse_config() does no I/O: it checks types, ranges and the rules between fields, fills defaults,
+// and resolves relative paths against `base_dir` (the config file's folder). Whether the files exist
+// is checked later, when the agent opens them. Every error names the field:
+//
+//   auto config = awsfota::agent::parse_config(text, "/etc/awsfota");
+//   if (!config) { std::cerr << config.error().message << "\n"; return 78; }
+//   // "config: download.fragment-size: expected a positive integer, got -1"
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "awsfota/expected.hpp"
+
+namespace awsfota::agent {
+
+// The ALPN protocol AWS IoT Core expects for MQTT with client certificates on port 443.
+inline constexpr const char* kAwsMqttAlpn = "x-amzn-mqtt-ca";
+
+struct MqttSettings {
+  std::string endpoint;                 // host name or IP address of the broker / AWS IoT endpoint
+  int port = 8883;
+  std::string thing_name;               // also the MQTT client id
+  std::filesystem::path cert;           // device certificate (PEM)
+  std::filesystem::path key;            // its private key (PEM)
+  std::filesystem::path root_ca;        // CA that signed the broker's certificate (PEM)
+  std::optional<std::string> alpn;      // TLS ALPN protocol; defaults to kAwsMqttAlpn on port 443
+  std::chrono::seconds keepalive{60};
+  std::chrono::milliseconds reconnect_min{1000};
+  std::chrono::milliseconds reconnect_max{60'000};
+  std::chrono::seconds connect_timeout{10};
+};
+
+struct SlotSettings {
+  std::filesystem::path a;             // slot A: a file or a block device
+  std::filesystem::path b;             // slot B
+  std::uint64_t size = 0;              // capacity of each slot file (block devices: their own size)
+};
+
+struct StagingSettings {
+  std::filesystem::path path;          // where application deltas are staged before they are applied
+  std::uint64_t size = 0;              // its capacity
+};
+
+enum class BootBackend { File };
+
+struct BootSettings {
+  BootBackend backend = BootBackend::File;
+  std::filesystem::path state_file;    // the file boot control's record
+  bool run_boot_step = true;           // the agent's start is the boot (false: a launcher ran awsfota-boot)
+};
+
+enum class ModemBackendKind { None, Simulated };
+
+struct ModemSettings {
+  ModemBackendKind backend = ModemBackendKind::None;
+  std::filesystem::path dir;           // the simulated modem's folder
+  std::filesystem::path staging;       // where modem images are staged
+  std::uint64_t staging_size = 0;
+};
+
+struct RetrySettings {
+  std::chrono::milliseconds initial_delay{500};
+  std::chrono::milliseconds max_delay{30'000};
+  unsigned max_attempts = 8;
+  std::chrono::seconds give_up_after{300};
+};
+
+struct DownloadSettings {
+  std::optional<std::uint64_t> fragment_size;  // bytes per Range request; none: one streaming request
+  RetrySettings retry;
+  std::filesystem::path ca_file;               // trusted CAs for HTTPS downloads; empty: the system's
+  bool allow_plain_http = false;               // http:// without a sha256 in the job document
+  std::chrono::seconds stall_timeout{30};
+  std::chrono::seconds connect_timeout{10};
+  std::uint64_t commit_interval = 1024 * 1024;  // bytes between durable commits (checkpoints)
+};
+
+struct ProgressSettings {
+  std::chrono::seconds min_interval{10};       // progress reports to the service at most this often...
+  unsigned min_percent = 10;                   // ...and only after this many percent more
+};
+
+struct VerifySettings {
+  std::filesystem::path public_key;            // PEM; empty: hash-only images are accepted
+  bool allow_downgrade = false;
+};
+
+struct SelfTestSettings {
+  std::string command;                         // run with /bin/sh -c after a trial boot; empty: confirm at once
+  std::chrono::seconds timeout{60};
+  std::chrono::seconds confirm_timeout{300};   // the engine fails the job if no verdict comes in this time
+};
+
+struct RebootSettings {
+  std::string command;                         // run with /bin/sh -c; empty: the agent exits (its restart is the reboot)
+};
+
+enum class ProgressDisplay { Auto, Bar, Lines };
+
+struct AgentConfig {
+  MqttSettings mqtt;
+  SlotSettings slots;
+  StagingSettings staging;
+  BootSettings boot;
+  std::filesystem::path checkpoint_file;
+  std::filesystem::path state_dir;             // small state files of the runtime (staging record)
+  ModemSettings modem;
+  std::optional<std::string> running_version;  // none: read from the active slot's image header
+  DownloadSettings download;
+  ProgressSettings progress;
+  VerifySettings verify;
+  SelfTestSettings self_test;
+  RebootSettings reboot;
+  ProgressDisplay display = ProgressDisplay::Auto;
+};
+
+struct ConfigError {
+  std::string field;    // "download.fragment-size"; empty for the document as a whole
+  std::string message;  // "config: download.fragment-size: expected a positive integer, got -1"
+};
+
+// Parses the JSON text of a config file. Relative paths are taken relative to base_dir.
+[[nodiscard]] Expected<AgentConfig, ConfigError> parse_config(std::string_view json_text,
+                                                             const std::filesystem::path& base_dir);
+
+// The ALPN protocol to offer: the configured one, else kAwsMqttAlpn on port 443, else none.
+[[nodiscard]] std::optional<std::string> effective_alpn(const MqttSettings& mqtt);
+
+}  // namespace awsfota::agent

@@ -1,0 +1,279 @@
+#include "agent/config.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+using awsfota::agent::AgentConfig;
+using awsfota::agent::ModemBackendKind;
+using awsfota::agent::parse_config;
+using awsfota::agent::ProgressDisplay;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+// The smallest valid config.
+json minimal() {
+  return json{{"endpoint", "broker.example.com"},
+              {"thing-name", "sensor-7"},
+              {"cert", "certs/sensor-7.pem"},
+              {"key", "certs/sensor-7.key"},
+              {"root-ca", "certs/ca.pem"},
+              {"slots", {{"a", "/var/lib/awsfota/slot-a.img"}, {"b", "/var/lib/awsfota/slot-b.img"}, {"size", 1048576}}}};
+}
+
+awsfota::Expected<AgentConfig, awsfota::agent::ConfigError> parse(const json& j) {
+  return parse_config(j.dump(), "/etc/awsfota");
+}
+
+// The error message for `j`, or a note that it parsed.
+std::string error_of(const json& j) {
+  auto c = parse(j);
+  return c ? std::string("(parsed)") : c.error().message;
+}
+
+json with(json base, const json::json_pointer& where, json value) {
+  base[where] = std::move(value);
+  return base;
+}
+
+TEST(AgentConfig_Full, ParsesEveryFieldOfTheDocumentedExample) {
+  std::ifstream in(std::string(AWSFOTA_SOURCE_DIR) + "/apps/awsfota-agent/example-config.json");
+  ASSERT_TRUE(in) << "apps/awsfota-agent/example-config.json is missing";
+  std::stringstream text;
+  text << in.rdbuf();
+  auto c = parse_config(text.str(), "/etc/awsfota");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->mqtt.endpoint, "abc123example-ats.iot.eu-central-1.amazonaws.com");
+  EXPECT_EQ(c->mqtt.port, 443);
+  EXPECT_EQ(c->mqtt.thing_name, "sensor-7");
+  EXPECT_EQ(c->mqtt.cert, "/etc/awsfota/certs/sensor-7.pem.crt");
+  EXPECT_EQ(c->mqtt.key, "/etc/awsfota/certs/sensor-7.private.key");
+  EXPECT_EQ(c->mqtt.root_ca, "/etc/awsfota/certs/AmazonRootCA1.pem");
+  EXPECT_EQ(awsfota::agent::effective_alpn(c->mqtt), std::optional<std::string>("x-amzn-mqtt-ca"));
+  EXPECT_EQ(c->mqtt.keepalive, 60s);
+  EXPECT_EQ(c->mqtt.reconnect_min, 1000ms);
+  EXPECT_EQ(c->mqtt.reconnect_max, 60000ms);
+  EXPECT_EQ(c->state_dir, "/var/lib/awsfota");
+  EXPECT_EQ(c->checkpoint_file, "/var/lib/awsfota/checkpoint");
+  EXPECT_EQ(c->slots.a, "/var/lib/awsfota/slot-a.img");
+  EXPECT_EQ(c->slots.b, "/var/lib/awsfota/slot-b.img");
+  EXPECT_EQ(c->slots.size, 16777216u);
+  EXPECT_EQ(c->staging.path, "/var/lib/awsfota/staging.img");
+  EXPECT_EQ(c->staging.size, 16777216u);
+  EXPECT_EQ(c->boot.state_file, "/var/lib/awsfota/boot.state");
+  EXPECT_TRUE(c->boot.run_boot_step);
+  EXPECT_EQ(c->modem.backend, ModemBackendKind::Simulated);
+  EXPECT_EQ(c->modem.dir, "/var/lib/awsfota/modem");
+  EXPECT_EQ(c->modem.staging_size, 4194304u);
+  EXPECT_EQ(c->running_version, std::nullopt);
+  EXPECT_EQ(c->download.fragment_size, std::optional<std::uint64_t>(1048576));
+  EXPECT_EQ(c->download.ca_file, "");
+  EXPECT_FALSE(c->download.allow_plain_http);
+  EXPECT_EQ(c->download.stall_timeout, 30s);
+  EXPECT_EQ(c->download.retry.initial_delay, 500ms);
+  EXPECT_EQ(c->download.retry.max_delay, 30000ms);
+  EXPECT_EQ(c->download.retry.max_attempts, 8u);
+  EXPECT_EQ(c->download.retry.give_up_after, 300s);
+  EXPECT_EQ(c->progress.min_interval, 10s);
+  EXPECT_EQ(c->progress.min_percent, 10u);
+  EXPECT_EQ(c->verify.public_key, "/etc/awsfota/keys/firmware.pub.pem");
+  EXPECT_FALSE(c->verify.allow_downgrade);
+  EXPECT_EQ(c->self_test.command, "/usr/libexec/awsfota/self-test");
+  EXPECT_EQ(c->self_test.timeout, 60s);
+  EXPECT_EQ(c->self_test.confirm_timeout, 300s);
+  EXPECT_EQ(c->reboot.command, "systemctl reboot");
+  EXPECT_EQ(c->display, ProgressDisplay::Auto);
+}
+
+TEST(AgentConfig_Defaults, FillsEverythingOptional) {
+  auto c = parse(minimal());
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->mqtt.port, 8883);
+  EXPECT_EQ(awsfota::agent::effective_alpn(c->mqtt), std::nullopt);
+  EXPECT_EQ(c->mqtt.cert, "/etc/awsfota/certs/sensor-7.pem");  // relative to the config's folder
+  EXPECT_EQ(c->state_dir, "/var/lib/awsfota");
+  EXPECT_EQ(c->checkpoint_file, "/var/lib/awsfota/checkpoint");
+  EXPECT_EQ(c->boot.state_file, "/var/lib/awsfota/boot.state");
+  EXPECT_TRUE(c->staging.path.empty());
+  EXPECT_EQ(c->modem.backend, ModemBackendKind::None);
+  EXPECT_EQ(c->download.fragment_size, std::nullopt);
+  EXPECT_EQ(c->self_test.command, "");
+  EXPECT_EQ(c->reboot.command, "");
+}
+
+TEST(AgentConfig_Json, RejectsTextThatIsNotJsonWithThePosition) {
+  auto c = parse_config("{\"endpoint\": ", "/");
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("config: not valid JSON"), std::string::npos) << c.error().message;
+  EXPECT_NE(c.error().message.find("line 1"), std::string::npos) << c.error().message;
+}
+
+TEST(AgentConfig_Json, AcceptsComments) {
+  std::string text = minimal().dump();
+  text.insert(1, "// the device\n");
+  EXPECT_TRUE(parse_config(text, "/"));
+}
+
+TEST(AgentConfig_Json, RejectsANonObjectDocument) {
+  EXPECT_EQ(error_of(json::array()), "config: expected an object, got []");
+}
+
+TEST(AgentConfig_Json, RejectsAnUnknownFieldByName) {
+  EXPECT_EQ(error_of(with(minimal(), "/thing_name"_json_pointer, "x")),
+            "config: thing_name: unknown field (check its spelling in docs/agent.md)");
+  EXPECT_EQ(error_of(with(minimal(), "/download/fragmentsize"_json_pointer, 5)),
+            "config: download.fragmentsize: unknown field (check its spelling in docs/agent.md)");
+}
+
+// Each required field, removed, is named.
+TEST(AgentConfig_Required, NamesEachMissingField) {
+  for (const char* field : {"endpoint", "thing-name", "cert", "key", "root-ca"}) {
+    json j = minimal();
+    j.erase(field);
+    EXPECT_EQ(error_of(j), std::string("config: ") + field + ": is required");
+  }
+  for (const char* field : {"a", "b"}) {
+    json j = minimal();
+    j["slots"].erase(field);
+    EXPECT_EQ(error_of(j), std::string("config: slots.") + field + ": is required");
+  }
+  json no_size = minimal();
+  no_size["slots"].erase("size");
+  EXPECT_EQ(error_of(no_size), "config: slots.size: is required (bytes per slot)");
+  json no_slots = minimal();
+  no_slots.erase("slots");
+  EXPECT_NE(error_of(no_slots).find("config: slots: is required"), std::string::npos);
+}
+
+TEST(AgentConfig_Connection, RejectsWrongTypesAndValues) {
+  EXPECT_EQ(error_of(with(minimal(), "/endpoint"_json_pointer, 5)), "config: endpoint: expected a string, got 5");
+  EXPECT_NE(error_of(with(minimal(), "/endpoint"_json_pointer, "mqtts://host:8883")).find("config: endpoint: expected a host name"),
+            std::string::npos);
+  EXPECT_EQ(error_of(with(minimal(), "/endpoint"_json_pointer, "")), "config: endpoint: must not be empty");
+  EXPECT_EQ(error_of(with(minimal(), "/port"_json_pointer, 0)), "config: port: expected a port number 1..65535, got 0");
+  EXPECT_EQ(error_of(with(minimal(), "/port"_json_pointer, 70000)),
+            "config: port: expected a port number 1..65535, got 70000");
+  EXPECT_EQ(error_of(with(minimal(), "/port"_json_pointer, "8883")),
+            "config: port: expected a port number 1..65535, got \"8883\"");
+  EXPECT_NE(error_of(with(minimal(), "/thing-name"_json_pointer, "bad name")).find("config: thing-name: expected 1..128"),
+            std::string::npos);
+  EXPECT_EQ(error_of(with(minimal(), "/cert"_json_pointer, json::array())), "config: cert: expected a string, got []");
+}
+
+TEST(AgentConfig_Connection, AlpnDefaultsOnPort443AndCanBeTurnedOff) {
+  auto on443 = parse(with(minimal(), "/port"_json_pointer, 443));
+  ASSERT_TRUE(on443);
+  EXPECT_EQ(awsfota::agent::effective_alpn(on443->mqtt), std::optional<std::string>("x-amzn-mqtt-ca"));
+  auto off = parse(with(with(minimal(), "/port"_json_pointer, 443), "/alpn"_json_pointer, ""));
+  ASSERT_TRUE(off);
+  EXPECT_EQ(awsfota::agent::effective_alpn(off->mqtt), std::nullopt);
+  auto custom = parse(with(minimal(), "/alpn"_json_pointer, "mqtt"));
+  ASSERT_TRUE(custom);
+  EXPECT_EQ(awsfota::agent::effective_alpn(custom->mqtt), std::optional<std::string>("mqtt"));
+  EXPECT_EQ(error_of(with(minimal(), "/alpn"_json_pointer, true)), "config: alpn: expected a string, got true");
+}
+
+TEST(AgentConfig_Mqtt, ValidatesKeepaliveAndReconnect) {
+  EXPECT_EQ(error_of(with(minimal(), "/mqtt/keepalive-seconds"_json_pointer, 1)),
+            "config: mqtt.keepalive-seconds: expected an integer 5..1200, got 1");
+  EXPECT_EQ(error_of(with(minimal(), "/mqtt/reconnect-min-ms"_json_pointer, -5)),
+            "config: mqtt.reconnect-min-ms: expected an integer 10..3600000, got -5");
+  json j = minimal();
+  j["mqtt"] = {{"reconnect-min-ms", 5000}, {"reconnect-max-ms", 1000}};
+  EXPECT_EQ(error_of(j), "config: mqtt.reconnect-max-ms: must not be less than mqtt.reconnect-min-ms");
+  EXPECT_EQ(error_of(with(minimal(), "/mqtt/connect-timeout-seconds"_json_pointer, 1.5)),
+            "config: mqtt.connect-timeout-seconds: expected an integer 1..600, got 1.5");
+  EXPECT_EQ(error_of(with(minimal(), "/mqtt"_json_pointer, 3)), "config: mqtt: expected an object, got 3");
+}
+
+TEST(AgentConfig_Storage, ValidatesSlotsStagingAndBoot) {
+  EXPECT_EQ(error_of(with(minimal(), "/slots/size"_json_pointer, 0)),
+            "config: slots.size: expected a positive integer (bytes), got 0");
+  EXPECT_EQ(error_of(with(minimal(), "/slots/b"_json_pointer, "/var/lib/awsfota/slot-a.img")),
+            "config: slots.b: must differ from slots.a");
+  EXPECT_EQ(error_of(with(minimal(), "/staging"_json_pointer, {{"path", "/var/lib/awsfota/slot-a.img"}})),
+            "config: staging.path: must differ from both slots");
+  EXPECT_EQ(error_of(with(minimal(), "/staging"_json_pointer, {{"size", 5}})), "config: staging.path: is required");
+  EXPECT_EQ(error_of(with(minimal(), "/boot/backend"_json_pointer, "grub")),
+            "config: boot.backend: expected \"file\", got \"grub\"");
+  EXPECT_EQ(error_of(with(minimal(), "/boot/run-boot-step"_json_pointer, "yes")),
+            "config: boot.run-boot-step: expected true or false, got \"yes\"");
+  auto c = parse(with(with(minimal(), "/state-dir"_json_pointer, "state"), "/boot/run-boot-step"_json_pointer, false));
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->state_dir, "/etc/awsfota/state");
+  EXPECT_EQ(c->checkpoint_file, "/etc/awsfota/state/checkpoint");
+  EXPECT_EQ(c->boot.state_file, "/etc/awsfota/state/boot.state");
+  EXPECT_FALSE(c->boot.run_boot_step);
+  auto staged = parse(with(minimal(), "/staging"_json_pointer, {{"path", "staging.img"}}));
+  ASSERT_TRUE(staged);
+  EXPECT_EQ(staged->staging.size, staged->slots.size);  // defaults to a slot's size
+}
+
+TEST(AgentConfig_Modem, ValidatesTheBackendAndItsFields) {
+  EXPECT_EQ(error_of(with(minimal(), "/modem/backend"_json_pointer, "nrf")),
+            "config: modem.backend: expected \"none\" or \"simulated\", got \"nrf\"");
+  EXPECT_EQ(error_of(with(minimal(), "/modem"_json_pointer, {{"backend", "simulated"}})), "config: modem.dir: is required");
+  EXPECT_EQ(error_of(with(minimal(), "/modem"_json_pointer, {{"backend", "simulated"}, {"dir", "m"}, {"staging", "s"}})),
+            "config: modem.staging-size: is required with the simulated modem (bytes)");
+  auto c = parse(with(minimal(), "/modem"_json_pointer,
+                      {{"backend", "simulated"}, {"dir", "m"}, {"staging", "s"}, {"staging-size", 4096}}));
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->modem.backend, ModemBackendKind::Simulated);
+  EXPECT_EQ(c->modem.dir, "/etc/awsfota/m");
+}
+
+TEST(AgentConfig_Download, ValidatesEachOption) {
+  EXPECT_EQ(error_of(with(minimal(), "/download/fragment-size"_json_pointer, -1)),
+            "config: download.fragment-size: expected a positive integer, got -1");
+  EXPECT_EQ(error_of(with(minimal(), "/download/fragment-size"_json_pointer, 0)),
+            "config: download.fragment-size: expected a positive integer, got 0");
+  EXPECT_EQ(error_of(with(minimal(), "/download/allow-plain-http"_json_pointer, 1)),
+            "config: download.allow-plain-http: expected true or false, got 1");
+  EXPECT_EQ(error_of(with(minimal(), "/download/stall-timeout-seconds"_json_pointer, 0)),
+            "config: download.stall-timeout-seconds: expected an integer 1..3600, got 0");
+  EXPECT_EQ(error_of(with(minimal(), "/download/commit-interval"_json_pointer, 100)),
+            "config: download.commit-interval: expected an integer of at least 4096 (bytes), got 100");
+  EXPECT_EQ(error_of(with(minimal(), "/download/retry/max-attempts"_json_pointer, 0)),
+            "config: download.retry.max-attempts: expected an integer 1..1000, got 0");
+  json j = minimal();
+  j["download"]["retry"] = {{"initial-delay-ms", 2000}, {"max-delay-ms", 100}};
+  EXPECT_EQ(error_of(j), "config: download.retry.max-delay-ms: must not be less than download.retry.initial-delay-ms");
+  auto c = parse(with(with(minimal(), "/download/ca-file"_json_pointer, "ca.pem"), "/download/allow-plain-http"_json_pointer, true));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->download.ca_file, "/etc/awsfota/ca.pem");
+  EXPECT_TRUE(c->download.allow_plain_http);
+}
+
+TEST(AgentConfig_Behaviour, ValidatesVersionProgressVerifySelfTestRebootAndLog) {
+  EXPECT_EQ(error_of(with(minimal(), "/running-version"_json_pointer, "latest")),
+            "config: running-version: expected a version like \"v1.0.2\" or \"1.0.2+7\", got \"latest\"");
+  EXPECT_EQ(error_of(with(minimal(), "/progress/min-percent"_json_pointer, 0)),
+            "config: progress.min-percent: expected an integer 1..100, got 0");
+  EXPECT_EQ(error_of(with(minimal(), "/verify/public-key"_json_pointer, 7)),
+            "config: verify.public-key: expected a string, got 7");
+  EXPECT_EQ(error_of(with(minimal(), "/self-test/timeout-seconds"_json_pointer, 0)),
+            "config: self-test.timeout-seconds: expected an integer 1..86400, got 0");
+  EXPECT_EQ(error_of(with(minimal(), "/self-test"_json_pointer, {{"timeout-seconds", 600}, {"confirm-timeout-seconds", 60}})),
+            "config: self-test.confirm-timeout-seconds: must be longer than self-test.timeout-seconds");
+  EXPECT_EQ(error_of(with(minimal(), "/reboot/command"_json_pointer, json::array({"reboot"}))),
+            "config: reboot.command: expected a string, got [\"reboot\"]");
+  EXPECT_EQ(error_of(with(minimal(), "/log/progress"_json_pointer, "fancy")),
+            "config: log.progress: expected \"auto\", \"bar\" or \"lines\", got \"fancy\"");
+  auto c = parse(with(with(minimal(), "/running-version"_json_pointer, "v1.0.0"), "/log/progress"_json_pointer, "lines"));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->running_version, std::optional<std::string>("v1.0.0"));
+  EXPECT_EQ(c->display, ProgressDisplay::Lines);
+}
+
+TEST(AgentConfig_Json, TreatsNullAsAbsent) {
+  auto c = parse(with(minimal(), "/port"_json_pointer, nullptr));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->mqtt.port, 8883);
+}
+
+}  // namespace
