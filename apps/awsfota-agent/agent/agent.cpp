@@ -152,7 +152,8 @@ adapters::mosquitto::ClientOptions mqtt_options(const AgentConfig& c) {
   o.host = c.mqtt.endpoint;
   o.port = c.mqtt.port;
   o.client_id = c.mqtt.thing_name;
-  o.tls = adapters::mosquitto::TlsFiles{c.mqtt.root_ca.string(), c.mqtt.cert.string(), c.mqtt.key.string()};
+  o.tls = adapters::mosquitto::TlsFiles{c.mqtt.root_ca.string(), c.mqtt.cert.string(), c.mqtt.key.string(),
+                                        effective_alpn(c.mqtt).value_or("")};
   o.keepalive_s = static_cast<int>(c.mqtt.keepalive.count());
   o.reconnect_min = c.mqtt.reconnect_min;
   o.reconnect_max = c.mqtt.reconnect_max;
@@ -235,10 +236,6 @@ class AgentRun {
   }
 
   std::unique_ptr<MqttLink> make_link() {
-    if (auto alpn = effective_alpn(config_.mqtt)) {
-      out_.line("[warning] alpn: \"" + *alpn + "\" requested, but this build's MQTT client cannot offer ALPN; "
-                "use port 8883 (AWS IoT Core on 443 needs ALPN x-amzn-mqtt-ca)");
-    }
     MqttCallbacks callbacks{
         .on_message = [this](const std::string& t, const std::string& p) {
           if (auto* d = device_.load()) (void)d->on_mqtt_message(t, p);

@@ -77,6 +77,16 @@ Expected<std::unique_ptr<Client>, MqttError> Client::create(ClientOptions option
       return fail(MqttErrorCode::InvalidOptions, "mqtt: TLS files not usable (" + o.tls->ca_file + ", " +
                                                      o.tls->cert_file + ", " + o.tls->key_file + "): " + describe_rc(rc));
     }
+    // Verify the broker's certificate (1 = SSL_VERIFY_PEER) and refuse anything older than TLS 1.2.
+    if (const int opts = mosquitto_tls_opts_set(client->mosq_, 1, "tlsv1.2", nullptr); opts != MOSQ_ERR_SUCCESS) {
+      return fail(MqttErrorCode::InvalidOptions, "mqtt: TLS options refused: " + describe_rc(opts));
+    }
+    if (!o.tls->alpn.empty()) {
+      if (const int alpn = mosquitto_string_option(client->mosq_, MOSQ_OPT_TLS_ALPN, o.tls->alpn.c_str());
+          alpn != MOSQ_ERR_SUCCESS) {
+        return fail(MqttErrorCode::InvalidOptions, "mqtt: ALPN \"" + o.tls->alpn + "\" refused: " + describe_rc(alpn));
+      }
+    }
   }
   mosquitto_connect_callback_set(client->mosq_, &Client::handle_connect);
   mosquitto_disconnect_callback_set(client->mosq_, &Client::handle_disconnect);

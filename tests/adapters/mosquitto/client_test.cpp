@@ -1,10 +1,14 @@
-// The libmosquitto adapter against a real Mosquitto on loopback (TLS is covered by tests/jobsd/).
+// The libmosquitto adapter against a real Mosquitto on loopback (TLS is covered by tests/jobsd/), and
+// the TLS ClientHello it sends, read by a real `openssl s_server`.
 #include <gtest/gtest.h>
+
+#include <sys/stat.h>
 
 #include <fstream>
 #include <thread>
 
 #include "awsfota/adapters/mosquitto/client.hpp"
+#include "support/pki.hpp"
 #include "support/process.hpp"
 
 namespace awsfota::adapters::mosquitto {
@@ -39,6 +43,42 @@ bool pump_until(Client& client, const std::function<bool()>& condition, millisec
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!condition() && std::chrono::steady_clock::now() < deadline) (void)client.run_once(milliseconds(10));
   return condition();
+}
+
+// AWS IoT Core takes MQTT on port 443 only when the client offers ALPN "x-amzn-mqtt-ca". openssl's
+// test server prints the protocols a client advertised, which shows what went on the wire.
+TEST(MosquittoClient, OffersTheConfiguredAlpnProtocolInItsTlsHello) {
+  TempDir dir;
+  auto pki = awsfota::testing::Pki::create(dir.path());
+  ASSERT_TRUE(pki) << pki.error();
+  auto server = pki->issue("server", {"IP:127.0.0.1", "DNS:localhost"});
+  ASSERT_TRUE(server) << server.error();
+  const auto port = awsfota::testing::free_port();
+  const auto log = dir.path() / "s_server.log";
+  // s_server quits when its stdin ends; a FIFO opened read-write never ends and never has data.
+  const auto fifo = dir.path() / "stdin.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string command = "exec openssl s_server -accept 127.0.0.1:" + std::to_string(port) + " -cert '" +
+                              server->cert.string() + "' -key '" + server->key.string() +
+                              "' -alpn x-amzn-mqtt-ca 0<>'" + fifo.string() + "'";
+  ChildProcess s_server({"sh", "-c", command}, log);
+  ASSERT_TRUE(awsfota::testing::wait_for_port(port, milliseconds(5000)));
+
+  auto client = Client::create({.host = "127.0.0.1",
+                                .port = port,
+                                .client_id = "thing-1",
+                                .tls = TlsFiles{.ca_file = pki->ca_cert().string(), .alpn = "x-amzn-mqtt-ca"}});
+  ASSERT_TRUE(client) << client.error().message;
+  (void)(*client)->connect(milliseconds(1500));  // s_server speaks no MQTT: only the handshake matters
+
+  std::string text;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (text.find("x-amzn-mqtt-ca") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(50));
+    std::ifstream in(log);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  EXPECT_NE(text.find("ALPN protocols advertised by the client: x-amzn-mqtt-ca"), std::string::npos) << text;
 }
 
 TEST(MosquittoClient, RejectsBadOptionsWithTheReason) {

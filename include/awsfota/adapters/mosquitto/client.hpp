@@ -42,6 +42,9 @@ struct TlsFiles {
   std::string ca_file;    // PEM: the CA that signed the broker's certificate
   std::string cert_file;  // PEM: this client's certificate (empty: no client certificate)
   std::string key_file;   // PEM: its private key
+  // TLS ALPN protocol to offer; empty offers none. AWS IoT Core takes MQTT on port 443 only with
+  // "x-amzn-mqtt-ca". TLS 1.2 is the lowest version the client accepts, whatever OpenSSL allows.
+  std::string alpn;
 };
 
 struct ClientOptions {
