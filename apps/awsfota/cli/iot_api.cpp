@@ -210,7 +210,14 @@ std::string describe_api_error(const std::string& operation, long http_status, c
     message = str(j, "message").empty() ? str(j, "Message") : str(j, "message");
   } else if (!body.empty()) {
     message = body.substr(0, 200);
-    while (!message.empty() && (message.back() == '\n' || message.back() == '\r')) message.pop_back();
+  }
+  // Whatever the server sent, the error stays one line that a script can log or grep: control
+  // characters become spaces, and trailing ones go.
+  for (std::string* part : {&type, &message}) {
+    for (char& c : *part) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+    }
+    while (!part->empty() && part->back() == ' ') part->pop_back();
   }
   std::string out = operation + " failed: ";
   if (!type.empty()) out += type + ": ";

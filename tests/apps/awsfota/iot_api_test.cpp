@@ -177,5 +177,13 @@ TEST(Endpoint, S3Target_VirtualHostedOrPathStyle) {
   EXPECT_FALSE(s3_object_target("https://b/k", "r", ""));
 }
 
+// Found by the cli_responses fuzz target: a message with a line break split the one-line error.
+TEST(IotApi, ApiErrorStaysOneLineWhateverTheServerSends) {
+  EXPECT_EQ(describe_api_error("DescribeJob", 404, "", R"({"message":"Job fw-9 not found\nsecond line\r\n"})"),
+            "DescribeJob failed: Job fw-9 not found second line (HTTP 404)");
+  EXPECT_EQ(describe_api_error("ListJobs", 429, "Throttling\nException", "Rate exceeded\r\nRetry later\n"),
+            "ListJobs failed: Throttling Exception: Rate exceeded  Retry later (HTTP 429)");
+}
+
 }  // namespace
 }  // namespace awsfota::cli
