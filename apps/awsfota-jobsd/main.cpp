@@ -14,6 +14,7 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "awsfota/adapters/mosquitto/client.hpp"
 #include "awsfota/jobs/topics.hpp"
@@ -37,7 +38,8 @@ so a restart loses nothing. Logs one line per request to stderr.
 Example (as scripts/stack runs it):
   awsfota-jobsd --db run/stack-a/jobsd.db --mqtt-port 8883 --ca run/stack-a/pki/ca.pem \
       --cert run/stack-a/pki/jobsd.pem --key run/stack-a/pki/jobsd.key --http-port 8080 \
-      --files-url https://127.0.0.1:8443 --link-secret-file run/stack-a/link-secret
+      --files-url https://127.0.0.1:8443 --documents-url http://127.0.0.1:8081 \
+      --link-secret-file run/stack-a/link-secret
   AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_DEFAULT_REGION=us-east-1 \
       aws iot list-things --endpoint-url http://127.0.0.1:8080
 )";
@@ -72,7 +74,10 @@ struct Options {
   int http_port = 8080;
   std::string port_file;
   std::int64_t minute_ms = 60000;
+  std::int64_t thing_requests_per_second = 0;
+  std::string subscription = "requests";
   std::string files_url;
+  std::string documents_url;
   std::string link_secret;
   std::string link_secret_file;
   int connect_timeout_s = 10;
@@ -94,15 +99,36 @@ void publish_all(mqtt::Client& client, const std::vector<OutgoingMessage>& messa
   }
 }
 
-void serve_http(httplib::Server& server, Shared& shared, const awsfota::jobsd::ArnScope& scope) {
-  auto handler = [&shared, &scope](const httplib::Request& req, httplib::Response& res) {
+// create-job --document-source: a GET of the mapped path from the local file server (plain paths are
+// open there on loopback). Runs under the service lock, as the REST request it belongs to does; a
+// local file server answers in milliseconds, and the timeouts bound the rest.
+DocumentFetcher document_fetcher(const Options& o) {
+  if (o.documents_url.empty()) return {};
+  return [base = o.documents_url, ca = o.ca](const std::string& path) -> awsfota::Expected<std::string, std::string> {
+    httplib::Client client(base);
+    if (!client.is_valid()) return awsfota::unexpected("--documents-url " + base + " is not a usable URL");
+    if (!ca.empty()) client.set_ca_cert_path(ca.c_str());
+    client.set_connection_timeout(5, 0);
+    client.set_read_timeout(5, 0);
+    auto response = client.Get(path);
+    if (!response) return awsfota::unexpected(base + path + ": " + httplib::to_string(response.error()));
+    if (response->status != 200) {
+      return awsfota::unexpected(base + path + " answered HTTP " + std::to_string(response->status));
+    }
+    return response->body;
+  };
+}
+
+void serve_http(httplib::Server& server, Shared& shared, const awsfota::jobsd::ArnScope& scope,
+                const DocumentFetcher& fetch_document) {
+  auto handler = [&shared, &scope, &fetch_document](const httplib::Request& req, httplib::Response& res) {
     RestRequest request{req.method, req.path, {}, req.body};
     for (const auto& [k, v] : req.params) request.query[k] = v;
     RestResponse response;
     {
       std::vector<OutgoingMessage> notifications;
       std::lock_guard lock(shared.mutex);
-      response = handle_rest(*shared.service, request, now_ms(), notifications, scope);
+      response = handle_rest(*shared.service, request, now_ms(), notifications, scope, fetch_document);
       shared.outbox.insert(shared.outbox.end(), notifications.begin(), notifications.end());
     }
     res.status = response.status;
@@ -126,6 +152,15 @@ std::optional<std::string> read_secret(const Options& o) {
   std::getline(in, secret);
   if (!in && secret.empty()) return std::nullopt;
   return secret;
+}
+
+// What the service subscribes to. "requests": the request topics, so that the broker does not echo the
+// service's own accepted/rejected replies back to it; one level under jobs/ still brings its own
+// notify / notify-next, the price of answering unknown operations ("jobs/bogus") InvalidTopic as AWS
+// does. "all": every jobs topic, as before (for comparison; see docs/performance.md).
+std::vector<std::string> subscription_filters(const std::string& mode) {
+  if (mode == "all") return {awsfota::jobs::all_things_jobs_filter()};
+  return {"$aws/things/+/jobs/+", "$aws/things/+/jobs/+/get", "$aws/things/+/jobs/+/update"};
 }
 
 // The broker may still be starting (the stack starts it just before): retry until connect_timeout_s.
@@ -172,6 +207,7 @@ int run(const Options& o) {
   }
   Config config;
   config.minute_ms = o.minute_ms;
+  config.thing_requests_per_second = o.thing_requests_per_second;
   if (!o.files_url.empty()) {
     auto secret = read_secret(o);
     if (!secret || secret->empty()) {
@@ -206,13 +242,14 @@ int run(const Options& o) {
     for (const auto& line : reaction.log) log_line(line);
     publish_all(mqtt_client, reaction.messages);
   });
-  (void)mqtt_client.subscribe(awsfota::jobs::all_things_jobs_filter(), 1);
+  for (const auto& filter : subscription_filters(o.subscription)) (void)mqtt_client.subscribe(filter, 1);
 
   if (!connect_with_retry(mqtt_client, o)) return 1;
 
   httplib::Server http;
   const ArnScope scope{o.region, o.account};
-  serve_http(http, shared, scope);
+  const DocumentFetcher fetch_document = document_fetcher(o);
+  serve_http(http, shared, scope, fetch_document);
   int http_port = o.http_port;
   if (http_port == 0) {
     http_port = http.bind_to_any_port("127.0.0.1");
@@ -252,7 +289,15 @@ int main(int argc, char** argv) {
   app.add_option("--port-file", o.port_file, "write the REST port here once ready");
   app.add_option("--minute-ms", o.minute_ms, "length of a timeout 'minute' in ms (tests: 1000)")->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{3'600'000}));
+  app.add_option("--thing-requests-per-second", o.thing_requests_per_second,
+                 "device API requests a thing may make per second; more get RequestThrottled (0: no limit)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--subscription", o.subscription,
+                 "requests: subscribe to the request topics only; all: to $aws/things/+/jobs/# (receives its own replies)")
+      ->capture_default_str()->check(CLI::IsMember({"requests", "all"}));
   app.add_option("--files-url", o.files_url, "file server base URL for presigned-URL placeholders, e.g. https://127.0.0.1:8443");
+  app.add_option("--documents-url", o.documents_url,
+                 "file server base URL create-job --document-source fetches from, e.g. http://127.0.0.1:8081");
   app.add_option("--link-secret", o.link_secret, "nginx secure_link secret");
   app.add_option("--link-secret-file", o.link_secret_file, "file holding the secure_link secret");
   app.add_option("--connect-timeout", o.connect_timeout_s, "seconds to keep trying to reach the broker at start")->capture_default_str();

@@ -19,6 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (const auto q = request.path.find('?'); q != std::string::npos) {
     request.query["force"] = request.path.substr(q + 1);
     request.query["status"] = request.path.substr(q + 1);
+    request.query["maxResults"] = request.path.substr(q + 1);
+    request.query["nextToken"] = request.path.substr(q + 1);
     request.path.resize(q);
   }
 

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "jobsd/local_stack.hpp"
+#include "support/nginx.hpp"
 
 namespace awsfota::jobsd::testing {
 namespace {
@@ -24,7 +25,12 @@ class AwsCli : public ::testing::Test {
     setenv("AWS_CONFIG_FILE", "/dev/null", 1);
     setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null", 1);
     setenv("AWS_PAGER", "", 1);
-    auto s = LocalStack::start(dir.path(), {});
+    // The file server create-job --document-source fetches from, as scripts/stack runs it: nginx.
+    std::filesystem::create_directories(dir.path() / "files");
+    auto n = awsfota::testing::Nginx::start(dir.path() / "nginx", {.root = dir.path() / "files"});
+    ASSERT_TRUE(n) << n.error();
+    files = std::move(*n);
+    auto s = LocalStack::start(dir.path(), {.documents_url = "http://127.0.0.1:" + std::to_string(files->http_port())});
     ASSERT_TRUE(s) << s.error();
     stack = std::move(*s);
   }
@@ -43,7 +49,16 @@ class AwsCli : public ::testing::Test {
     return parsed;
   }
 
+  // How many requests of `operation` the service logged (one line per request).
+  int logged(const std::string& operation) {
+    std::ifstream log(dir.path() / "jobsd-1.log");
+    int n = 0;
+    for (std::string line; std::getline(log, line);) n += line.find(" " + operation + " ") != std::string::npos;
+    return n;
+  }
+
   awsfota::testing::TempDir dir{"jobsd-cli"};
+  std::unique_ptr<awsfota::testing::Nginx> files;
   std::unique_ptr<LocalStack> stack;
 };
 
@@ -82,6 +97,71 @@ TEST_F(AwsCli, RunsAJobLifecycleAndPrintsAwsErrors) {
   EXPECT_NE(missing.error().find("An error occurred (ResourceNotFoundException) when calling the DescribeJob operation"),
             std::string::npos)
       << missing.error();
+}
+
+TEST_F(AwsCli, CreateJobTakesItsDocumentFromAnS3UrlOnTheLocalFileServer) {
+  const std::string arn = "arn:aws:iot:us-east-1:000000000000:";
+  ASSERT_TRUE(iot({"create-thing", "--thing-name", "t1"}));
+  std::filesystem::create_directories(dir.path() / "files" / "jobs");
+  const std::string document = R"({"operation":"app_fw_update","fwversion":"v1.0.2","size":181124})";
+  std::ofstream(dir.path() / "files" / "jobs" / "fw.json") << document;
+
+  auto job = iot({"create-job", "--job-id", "from-s3", "--targets", arn + "thing/t1", "--document-source",
+                  "https://fw-bucket.s3.us-east-1.amazonaws.com/jobs/fw.json"});
+  ASSERT_TRUE(job) << job.error();
+  EXPECT_EQ((*job)["jobId"], "from-s3");
+  auto stored = iot({"get-job-document", "--job-id", "from-s3"});
+  ASSERT_TRUE(stored) << stored.error();
+  EXPECT_EQ(json::parse((*stored)["document"].get<std::string>()), json::parse(document));
+
+  auto missing = iot({"create-job", "--job-id", "nope", "--targets", arn + "thing/t1", "--document-source",
+                      "s3://fw-bucket/jobs/missing.json"});
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().find("(InvalidRequestException) when calling the CreateJob operation: documentSource: "
+                                 "cannot fetch s3://fw-bucket/jobs/missing.json"),
+            std::string::npos)
+      << missing.error();
+}
+
+TEST_F(AwsCli, AutoPaginatesTheListsThroughNextToken) {
+  const std::string arn = "arn:aws:iot:us-east-1:000000000000:";
+  std::vector<std::string> targets;
+  for (int i = 1; i <= 5; ++i) {
+    ASSERT_TRUE(iot({"create-thing", "--thing-name", "t" + std::to_string(i)}));
+    targets.push_back(arn + "thing/t" + std::to_string(i));
+  }
+  std::ofstream(dir.path() / "doc.json") << R"({"operation":"x"})";
+  for (const char* id : {"j1", "j2", "j3"}) {
+    std::vector<std::string> args = {"create-job", "--job-id", id, "--document", "file://" + (dir.path() / "doc.json").string(),
+                                     "--targets"};
+    args.insert(args.end(), targets.begin(), targets.end());
+    ASSERT_TRUE(iot(args));
+  }
+  // --page-size sets maxResults; the CLI follows nextToken until the service stops sending one.
+  auto things = iot({"list-things", "--page-size", "2"});
+  ASSERT_TRUE(things) << things.error();
+  ASSERT_EQ((*things)["things"].size(), 5u) << things->dump();
+  EXPECT_EQ((*things)["things"][4]["thingName"], "t5");
+  EXPECT_EQ(logged("ListThings"), 3) << "pages of 2, 2 and 1: the service paged, not the CLI";
+  auto jobs = iot({"list-jobs", "--page-size", "1"});
+  ASSERT_TRUE(jobs) << jobs.error();
+  ASSERT_EQ((*jobs)["jobs"].size(), 3u);
+  EXPECT_EQ((*jobs)["jobs"][2]["jobId"], "j3");
+  auto for_job = iot({"list-job-executions-for-job", "--job-id", "j2", "--page-size", "2"});
+  ASSERT_TRUE(for_job) << for_job.error();
+  EXPECT_EQ((*for_job)["executionSummaries"].size(), 5u);
+  auto for_thing = iot({"list-job-executions-for-thing", "--thing-name", "t3", "--page-size", "2"});
+  ASSERT_TRUE(for_thing) << for_thing.error();
+  EXPECT_EQ((*for_thing)["executionSummaries"].size(), 3u);
+  // --max-items stops early and hands back a token to resume from.
+  auto first = iot({"list-things", "--page-size", "2", "--max-items", "3"});
+  ASSERT_TRUE(first) << first.error();
+  EXPECT_EQ((*first)["things"].size(), 3u);
+  ASSERT_TRUE(first->contains("NextToken")) << first->dump();
+  auto rest = iot({"list-things", "--page-size", "2", "--starting-token", (*first)["NextToken"].get<std::string>()});
+  ASSERT_TRUE(rest) << rest.error();
+  ASSERT_EQ((*rest)["things"].size(), 2u) << rest->dump();
+  EXPECT_EQ((*rest)["things"][0]["thingName"], "t4");
 }
 
 }  // namespace

@@ -158,14 +158,16 @@ Expected<void, std::string> LocalStack::start_service() {
   const auto port_file = dir_ / "http.port";
   std::filesystem::remove(port_file);
   ++service_starts_;
-  service_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{AWSFOTA_JOBSD_BINARY, "--db", (dir_ / "jobsd.db").string(), "--mqtt-port",
+  std::vector<std::string> argv{AWSFOTA_JOBSD_BINARY, "--db", (dir_ / "jobsd.db").string(), "--mqtt-port",
                                std::to_string(mqtt_port_), "--ca", pki_->ca_cert().string(), "--cert",
                                service_cert_.cert.string(), "--key", service_cert_.key.string(), "--http-port",
                                http_port_ == 0 ? "0" : std::to_string(http_port_), "--port-file", port_file.string(),
                                "--minute-ms", std::to_string(options_.minute_ms), "--files-url",
-                               "https://127.0.0.1:1", "--link-secret", "test-secret"},
-      dir_ / ("jobsd-" + std::to_string(service_starts_) + ".log"));
+                               "https://127.0.0.1:1", "--link-secret", "test-secret"};
+  if (!options_.documents_url.empty()) argv.insert(argv.end(), {"--documents-url", options_.documents_url});
+  argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
+  service_ = std::make_unique<ChildProcess>(
+      argv, dir_ / ("jobsd-" + std::to_string(service_starts_) + ".log"));
   const bool ready = wait_until([&] { return !read_text(port_file).empty(); }, milliseconds(10000));
   if (!ready) {
     return unexpected("awsfota-jobsd did not become ready: " +

@@ -64,6 +64,8 @@ class TestDevice {
 
 struct StackOptions {
   std::int64_t minute_ms = 60000;
+  std::string documents_url{};          // --documents-url: where create-job --document-source fetches from
+  std::vector<std::string> extra_args{};  // more awsfota-jobsd options
 };
 
 struct RestResult {

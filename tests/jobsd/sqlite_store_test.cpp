@@ -43,6 +43,10 @@ TEST_F(SqliteStoreTest, RoundTripsEveryRecordField) {
   job.created_at_ms = 1;
   job.last_updated_at_ms = 2;
   job.completed_at_ms = 3;
+  job.max_per_minute = 10;
+  job.rollout_waiting = {"t2", "t3"};
+  job.rollout_window_start_ms = 13;
+  job.rollout_window_count = 10;
   changes.jobs.push_back(job);
   Execution e;
   e.job_id = "j1";

@@ -81,15 +81,13 @@ Expected<void, ControlError> Service::add_thing_to_group(const std::string& thin
     const bool targets_group =
         std::find(job.target_groups.begin(), job.target_groups.end(), group) != job.target_groups.end();
     if (job.target_selection != "CONTINUOUS" || job.state != JobState::InProgress || !targets_group ||
-        find_execution(thing, id) != nullptr) {
+        find_execution(thing, id) != nullptr ||
+        std::find(job.rollout_waiting.begin(), job.rollout_waiting.end(), thing) != job.rollout_waiting.end()) {
       continue;
     }
-    Execution e;
-    e.job_id = id;
-    e.thing_name = thing;
-    e.queued_at_ms = now_ms;
-    e.last_updated_at_ms = now_ms;
-    changes.executions.push_back(std::move(e));
+    Job rolled = job;
+    queue_executions(rolled, {thing}, now_ms, changes);
+    if (rolled != job) changes.jobs.push_back(std::move(rolled));
   }
   if (auto stored = commit(std::move(changes), now_ms, out); !stored) return internal(stored.error());
   return {};
@@ -118,6 +116,10 @@ Expected<Job, ControlError> Service::create_job(const CreateJobRequest& request,
     return fail(ControlErrorCode::InvalidRequest,
                 "presignedUrlConfig.expiresInSec must be 60..3600, got " + std::to_string(*s));
   }
+  if (const auto r = request.max_per_minute; r && (*r < 1 || *r > kMaxRolloutPerMinute)) {
+    return fail(ControlErrorCode::InvalidRequest,
+                "jobExecutionsRolloutConfig.maximumPerMinute must be 1..1000, got " + std::to_string(*r));
+  }
   if (request.things.empty() && request.groups.empty()) {
     return fail(ControlErrorCode::InvalidRequest, "targets: at least one thing or thing group is required");
   }
@@ -142,19 +144,13 @@ Expected<Job, ControlError> Service::create_job(const CreateJobRequest& request,
   job.target_selection = request.target_selection;
   job.in_progress_timeout_minutes = request.in_progress_timeout_minutes;
   job.presigned_expires_in_sec = request.presigned_expires_in_sec;
+  job.max_per_minute = request.max_per_minute;
   job.created_at_ms = now_ms;
   job.last_updated_at_ms = now_ms;
 
   StoreChanges changes;
+  queue_executions(job, std::vector<std::string>(targets.begin(), targets.end()), now_ms, changes);
   changes.jobs.push_back(job);
-  for (const auto& thing : targets) {
-    Execution e;
-    e.job_id = job.job_id;
-    e.thing_name = thing;
-    e.queued_at_ms = now_ms;
-    e.last_updated_at_ms = now_ms;
-    changes.executions.push_back(std::move(e));
-  }
   if (auto stored = commit(std::move(changes), now_ms, out); !stored) return internal(stored.error());
   next_sequence_ += 1;
   return *find_job(job.job_id);
@@ -178,6 +174,7 @@ Expected<Job, ControlError> Service::cancel_job(const CancelJobRequest& request,
   if (!request.reason_code.empty()) canceled.reason_code = request.reason_code;
   if (!request.comment.empty()) canceled.comment = request.comment;
   canceled.last_updated_at_ms = now_ms;
+  canceled.rollout_waiting.clear();  // targets not yet rolled out never get an execution
   changes.jobs.push_back(std::move(canceled));
   for (const Execution* e : executions_of_job(request.job_id)) {
     const bool cancels = e->status == JobStatus::Queued || (request.force && e->status == JobStatus::InProgress);

@@ -109,6 +109,19 @@ Reaction Service::handle(std::string_view topic, std::string_view payload, std::
         classified->kind == jobs::TopicKind::NotifyNext) {
       return {};  // a reply or notification: ours, echoed back by the broker
     }
+    if (throttled(classified->thing, now_ms)) {
+      Reaction reaction;
+      const char* op = classified->kind == jobs::TopicKind::GetPending       ? "get"
+                       : classified->kind == jobs::TopicKind::StartNext      ? "start-next"
+                       : classified->kind == jobs::TopicKind::UpdateExecution ? "update"
+                                                                             : "describe";
+      Responder r{classified->kind, classified->thing, classified->job_id, now_ms / 1000, reaction, op};
+      r.reject(RejectedCode::RequestThrottled,
+               "thing " + classified->thing + " made more than " + std::to_string(config_.thing_requests_per_second) +
+                   " requests in a second; retry later",
+               parse_body(payload).client_token);
+      return reaction;
+    }
     switch (classified->kind) {
       case jobs::TopicKind::GetPending: return get_pending(classified->thing, payload, now_ms);
       case jobs::TopicKind::StartNext: return start_next(classified->thing, payload, now_ms);
@@ -135,6 +148,15 @@ Reaction Service::handle(std::string_view topic, std::string_view payload, std::
   reaction.messages.push_back({std::string(topic) + "/rejected", jobs::encode(m)});
   reaction.log.push_back("request thing=" + thing + " topic=" + printable(topic) + " -> rejected InvalidTopic");
   return reaction;
+}
+
+bool Service::throttled(const std::string& thing, std::int64_t now_ms) {
+  if (config_.thing_requests_per_second <= 0) return false;
+  RequestWindow& w = request_windows_[thing];
+  if (now_ms >= w.start_ms + 1000 || now_ms < w.start_ms) w = {now_ms, 0};
+  if (w.count >= config_.thing_requests_per_second) return true;
+  ++w.count;
+  return false;
 }
 
 Reaction Service::get_pending(const std::string& thing, std::string_view payload, std::int64_t now_ms) {

@@ -47,6 +47,12 @@ struct Job {
   std::string target_selection = "SNAPSHOT";
   std::optional<std::int64_t> in_progress_timeout_minutes;
   std::optional<std::int64_t> presigned_expires_in_sec;  // presignedUrlConfig.expiresInSec
+  // jobExecutionsRolloutConfig.maximumPerMinute: at most this many executions are queued (and their
+  // things notified) per minute window; the other targets wait, in order, in rollout_waiting.
+  std::optional<std::int64_t> max_per_minute;
+  std::vector<std::string> rollout_waiting;
+  std::int64_t rollout_window_start_ms = 0;  // when the current window opened
+  std::int64_t rollout_window_count = 0;     // executions queued in it
   JobState state = JobState::InProgress;
   bool force_canceled = false;
   std::string reason_code;

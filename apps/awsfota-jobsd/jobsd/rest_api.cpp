@@ -1,6 +1,8 @@
 // AWS IoT control-plane operations over rest-json, mapped onto the service core.
 #include "jobsd/rest_api.hpp"
 
+#include <algorithm>
+#include <cstdlib>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -107,11 +109,45 @@ std::optional<JobStatus> status_filter(const RestRequest& r) {
   return status;
 }
 
+// AWS's maxResults for the list operations: 1..250.
+constexpr std::int64_t kMaxPageSize = 250;
+
+// One page of `items` under `key`, with nextToken when more follow. The token is the offset of the next
+// item: lists come in a stable order (by name, id or queue time), so the CLI's auto-pagination sees
+// every item once as long as nothing is created meanwhile, which is what AWS promises too.
+json paged(const RestRequest& r, json items, const char* key) {
+  std::int64_t size = kMaxPageSize;
+  if (auto text = query_value(r, "maxResults")) {
+    char* end = nullptr;
+    const long long v = std::strtoll(text->c_str(), &end, 10);
+    if (text->empty() || *end != '\0' || v < 1 || v > kMaxPageSize) {
+      throw invalid("maxResults: '" + *text + "' must be a number in 1..250");
+    }
+    size = v;
+  }
+  std::size_t offset = 0;
+  if (auto token = query_value(r, "nextToken")) {
+    char* end = nullptr;
+    const unsigned long long v = std::strtoull(token->c_str(), &end, 10);
+    if (token->empty() || *end != '\0' || token->front() == '-' || v > items.size()) {
+      throw invalid("nextToken: '" + *token + "' is not a token this list handed out");
+    }
+    offset = static_cast<std::size_t>(v);
+  }
+  const std::size_t stop = std::min(items.size(), offset + static_cast<std::size_t>(size));
+  json page = json::array();
+  for (std::size_t i = offset; i < stop; ++i) page.push_back(std::move(items[i]));
+  json out = {{key, std::move(page)}};
+  if (stop < items.size()) out["nextToken"] = std::to_string(stop);
+  return out;
+}
+
 class Api {
  public:
   Api(Service& service, const RestRequest& request, std::int64_t now_ms, std::vector<OutgoingMessage>& out,
-      const ArnScope& scope)
-      : service_(service), request_(request), now_ms_(now_ms), out_(out), scope_(scope) {}
+      const ArnScope& scope, const DocumentFetcher& fetch_document)
+      : service_(service), request_(request), now_ms_(now_ms), out_(out), scope_(scope),
+        fetch_document_(fetch_document) {}
 
   json route(std::string& operation);
 
@@ -124,6 +160,7 @@ class Api {
   }
 
   json create_job(const std::string& job_id);
+  std::string document_of(const json& body) const;
   json job_json(const JobDescription& d) const;
   json execution_summary(const Execution& e) const;
   json execution_json(const Execution& e) const;
@@ -135,6 +172,7 @@ class Api {
   std::int64_t now_ms_;
   std::vector<OutgoingMessage>& out_;
   const ArnScope& scope_;
+  const DocumentFetcher& fetch_document_;
 };
 
 json Api::route(std::string& operation) {
@@ -167,7 +205,7 @@ json Api::route_jobs(const std::vector<std::string>& p, std::string& operation) 
       if (job.completed_at_ms) s["completedAt"] = seconds(*job.completed_at_ms);
       jobs.push_back(std::move(s));
     }
-    return {{"jobs", jobs}};
+    return paged(request_, std::move(jobs), "jobs");
   }
   if (n < 2) throw invalid("no such operation: " + m + " " + request_.path);
   const std::string& job_id = p[1];
@@ -205,7 +243,7 @@ json Api::route_jobs(const std::vector<std::string>& p, std::string& operation) 
     for (const Execution& e : value_or_throw(service_.list_executions_for_job(job_id, status_filter(request_)))) {
       list.push_back({{"thingArn", arn("thing", e.thing_name)}, {"jobExecutionSummary", execution_summary(e)}});
     }
-    return {{"executionSummaries", list}};
+    return paged(request_, std::move(list), "executionSummaries");
   }
   throw RestFailure{404, "ResourceNotFoundException", "no such operation: " + m + " " + request_.path};
 }
@@ -222,7 +260,7 @@ json Api::route_things(const std::vector<std::string>& p, std::string& operation
       things.push_back({{"thingName", t.name}, {"thingArn", arn("thing", t.name)}, {"attributes", json::object()},
                         {"version", 1}});
     }
-    return {{"things", things}};
+    return paged(request_, std::move(things), "things");
   }
   if (n < 2) throw invalid("no such operation: " + m + " " + request_.path);
   const std::string& thing = p[1];
@@ -248,7 +286,7 @@ json Api::route_things(const std::vector<std::string>& p, std::string& operation
       if (only_job && e.job_id != *only_job) continue;
       list.push_back({{"jobId", e.job_id}, {"jobExecutionSummary", execution_summary(e)}});
     }
-    return {{"executionSummaries", list}};
+    return paged(request_, std::move(list), "executionSummaries");
   }
   if (n == 4 && is(2, "jobs") && m == "GET") {
     operation = "DescribeJobExecution";
@@ -322,10 +360,7 @@ json Api::create_job(const std::string& job_id) {
       throw invalid("targets: '" + text + "' is not a thing or thing group ARN");
     }
   }
-  if (body.contains("documentSource") && !body.contains("document")) {
-    throw invalid("documentSource: the local service takes the document inline; pass --document file://doc.json");
-  }
-  c.document = string_field(body, "document").value_or("");
+  c.document = document_of(body);
   c.description = string_field(body, "description").value_or("");
   c.target_selection = string_field(body, "targetSelection").value_or("SNAPSHOT");
   if (const json* timeout = object_field(body, "timeoutConfig")) {
@@ -334,10 +369,30 @@ json Api::create_job(const std::string& job_id) {
   if (const json* presigned = object_field(body, "presignedUrlConfig")) {
     c.presigned_expires_in_sec = integer_field(*presigned, "expiresInSec").value_or(3600);
   }
+  if (const json* rollout = object_field(body, "jobExecutionsRolloutConfig")) {
+    if (rollout->contains("exponentialRate")) {
+      throw invalid("jobExecutionsRolloutConfig.exponentialRate: the local service supports maximumPerMinute only");
+    }
+    c.max_per_minute = integer_field(*rollout, "maximumPerMinute");
+  }
   const Job job = value_or_throw(service_.create_job(c, now_ms_, out_));
   json r = {{"jobArn", arn("job", job.job_id)}, {"jobId", job.job_id}};
   if (!job.description.empty()) r["description"] = job.description;
   return r;
+}
+
+// The document inline, or fetched from the local file server for documentSource (AWS: one or the other).
+std::string Api::document_of(const json& body) const {
+  auto inline_document = string_field(body, "document");
+  auto source = string_field(body, "documentSource");
+  if (inline_document && source) throw invalid("document and documentSource: give one of them, not both");
+  if (!source) return inline_document.value_or("");
+  auto path = document_source_path(*source);
+  if (!path) throw invalid("documentSource: " + path.error());
+  if (!fetch_document_) throw invalid("documentSource: this service was started without a file server to fetch from");
+  auto fetched = fetch_document_(*path);
+  if (!fetched) throw invalid("documentSource: cannot fetch " + *source + ": " + fetched.error());
+  return std::move(*fetched);
 }
 
 json Api::job_json(const JobDescription& d) const {
@@ -372,6 +427,7 @@ json Api::job_json(const JobDescription& d) const {
   if (job.completed_at_ms) j["completedAt"] = seconds(*job.completed_at_ms);
   if (job.in_progress_timeout_minutes) j["timeoutConfig"] = {{"inProgressTimeoutInMinutes", *job.in_progress_timeout_minutes}};
   if (job.presigned_expires_in_sec) j["presignedUrlConfig"] = {{"expiresInSec", *job.presigned_expires_in_sec}};
+  if (job.max_per_minute) j["jobExecutionsRolloutConfig"] = {{"maximumPerMinute", *job.max_per_minute}};
   return j;
 }
 
@@ -414,13 +470,49 @@ json Api::add_thing_to_group() {
   return json::object();
 }
 
+bool ends_with(std::string_view text, std::string_view tail) {
+  return text.size() >= tail.size() && text.substr(text.size() - tail.size()) == tail;
+}
+
 }  // namespace
 
+Expected<std::string, std::string> document_source_path(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return unexpected(std::string("'") + std::string(url) + "' is not a URL");
+  const std::string_view scheme = url.substr(0, scheme_end);
+  const std::string_view rest = url.substr(scheme_end + 3);
+  const std::size_t slash = rest.find('/');
+  const std::string_view host = rest.substr(0, slash);
+  std::string path = slash == std::string_view::npos ? std::string("/") : url_path(rest.substr(slash));
+  const std::string_view host_name = host.substr(0, host.find(':'));
+  // Drops the bucket, the first path segment of s3:// and path-style URLs.
+  auto without_bucket = [](const std::string& p) { return p.substr(std::min(p.find('/', 1), p.size())); };
+  if (scheme == "s3") {
+    if (host.empty()) return unexpected(std::string("'") + std::string(url) + "' names no bucket");
+    path = url_path(rest.substr(std::min(slash, rest.size())));
+  } else if (scheme == "https" || scheme == "http") {
+    if (host_name.rfind("s3.", 0) == 0 && ends_with(host_name, ".amazonaws.com")) {
+      path = without_bucket(path);
+    } else if (!(host_name.find(".s3.") != std::string_view::npos && ends_with(host_name, ".amazonaws.com")) &&
+               !(host_name.find(".s3-") != std::string_view::npos && ends_with(host_name, ".amazonaws.com")) &&
+               host_name != "127.0.0.1" && host_name != "localhost") {
+      return unexpected(std::string("'") + std::string(url) +
+                        "' is neither an S3 URL nor one of the local file server (127.0.0.1, localhost)");
+    }
+  } else {
+    return unexpected(std::string("'") + std::string(url) + "': scheme " + std::string(scheme) +
+                      " is not s3, https or http");
+  }
+  if (path.empty() || path == "/") return unexpected(std::string("'") + std::string(url) + "' names no object key");
+  return path;
+}
+
 RestResponse handle_rest(Service& service, const RestRequest& request, std::int64_t now_ms,
-                         std::vector<OutgoingMessage>& notifications, const ArnScope& scope) {
+                         std::vector<OutgoingMessage>& notifications, const ArnScope& scope,
+                         const DocumentFetcher& fetch_document) {
   RestResponse response;
   try {
-    Api api(service, request, now_ms, notifications, scope);
+    Api api(service, request, now_ms, notifications, scope, fetch_document);
     response.body = dump(api.route(response.operation));
   } catch (const RestFailure& f) {
     response.status = f.status;

@@ -13,9 +13,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "awsfota/expected.hpp"
 
 #include "jobsd/service.hpp"
 
@@ -41,7 +45,23 @@ struct ArnScope {
   std::string account = "000000000000";
 };
 
+// Fetches a document from the local file server for create-job --document-source: `path` is the
+// file server path (from document_source_path), the result the file's text or why it could not be had.
+// The program supplies it (an HTTP GET); without one, --document-source answers InvalidRequest.
+using DocumentFetcher = std::function<Expected<std::string, std::string>(const std::string& path)>;
+
+// Where create-job's documentSource lives on the local file server. AWS takes an S3 URL there; the
+// local stack keeps S3's keys at the file server's root, as it does for presigned-URL placeholders:
+//   https://BUCKET.s3.REGION.amazonaws.com/KEY, https://BUCKET.s3.amazonaws.com/KEY  -> /KEY
+//   https://s3.REGION.amazonaws.com/BUCKET/KEY (path style)                          -> /KEY
+//   s3://BUCKET/KEY                                                                 -> /KEY
+//   http(s)://127.0.0.1[:port]/PATH, http(s)://localhost[:port]/PATH                -> /PATH
+// Anything else is an error naming what is wrong.
+//   document_source_path("https://fw.s3.eu-central-1.amazonaws.com/jobs/fw.json")  // "/jobs/fw.json"
+[[nodiscard]] Expected<std::string, std::string> document_source_path(std::string_view url);
+
 [[nodiscard]] RestResponse handle_rest(Service& service, const RestRequest& request, std::int64_t now_ms,
-                                       std::vector<OutgoingMessage>& notifications, const ArnScope& scope = {});
+                                       std::vector<OutgoingMessage>& notifications, const ArnScope& scope = {},
+                                       const DocumentFetcher& fetch_document = {});
 
 }  // namespace awsfota::jobsd

@@ -163,7 +163,10 @@ void Service::complete_finished_jobs(StoreChanges& changes, std::int64_t now_ms)
     const Job* job = changed_job != nullptr ? changed_job : find_job(job_id);
     if (job == nullptr) continue;
     const Job& current = *job;
-    if (current.state != JobState::InProgress || current.target_selection != "SNAPSHOT") continue;
+    if (current.state != JobState::InProgress || current.target_selection != "SNAPSHOT" ||
+        !current.rollout_waiting.empty()) {
+      continue;
+    }
 
     std::map<std::string, JobStatus> statuses;
     for (const Execution* e : executions_of_job(job_id)) statuses[e->thing_name] = e->status;
@@ -214,6 +217,37 @@ Expected<void, StoreError> Service::commit(StoreChanges changes, std::int64_t no
   return {};
 }
 
+// --- rollout ---------------------------------------------------------------------------------------
+
+void Service::queue_executions(Job& job, const std::vector<std::string>& things, std::int64_t now_ms,
+                               StoreChanges& changes) const {
+  job.rollout_waiting.insert(job.rollout_waiting.end(), things.begin(), things.end());
+  release_rollout(job, now_ms, changes);
+}
+
+void Service::release_rollout(Job& job, std::int64_t now_ms, StoreChanges& changes) const {
+  std::size_t release = job.rollout_waiting.size();
+  if (job.max_per_minute) {
+    if (now_ms >= job.rollout_window_start_ms + config_.minute_ms) {
+      job.rollout_window_start_ms = now_ms;
+      job.rollout_window_count = 0;
+    }
+    const auto room = static_cast<std::size_t>(std::max<std::int64_t>(0, *job.max_per_minute - job.rollout_window_count));
+    release = std::min(release, room);
+    job.rollout_window_count += static_cast<std::int64_t>(release);
+  }
+  for (std::size_t i = 0; i < release; ++i) {
+    Execution e;
+    e.job_id = job.job_id;
+    e.thing_name = job.rollout_waiting[i];
+    e.queued_at_ms = now_ms;
+    e.last_updated_at_ms = now_ms;
+    changes.executions.push_back(std::move(e));
+  }
+  job.rollout_waiting.erase(job.rollout_waiting.begin(),
+                            job.rollout_waiting.begin() + static_cast<std::ptrdiff_t>(release));
+}
+
 // --- timeouts --------------------------------------------------------------------------------------
 
 std::optional<std::int64_t> Service::next_deadline_ms() const {
@@ -222,6 +256,11 @@ std::optional<std::int64_t> Service::next_deadline_ms() const {
     for (const auto& d : {e.step_deadline_ms, e.in_progress_deadline_ms}) {
       if (d && (!earliest || *d < *earliest)) earliest = d;
     }
+  }
+  for (const auto& [id, job] : jobs_) {
+    if (job.rollout_waiting.empty() || job.state != JobState::InProgress) continue;
+    const std::int64_t window_end = job.rollout_window_start_ms + config_.minute_ms;
+    if (!earliest || window_end < *earliest) earliest = window_end;
   }
   return earliest;
 }
@@ -242,6 +281,18 @@ Reaction Service::tick(std::int64_t now_ms) {
     reaction.log.push_back("timeout thing=" + e.thing_name + " job=" + e.job_id + " -> TIMED_OUT (" +
                            (step_due ? "step timer" : "in-progress timer") + ")");
     changes.executions.push_back(std::move(timed_out));
+  }
+  for (const auto& [id, job] : jobs_) {
+    if (job.rollout_waiting.empty() || job.state != JobState::InProgress ||
+        now_ms < job.rollout_window_start_ms + config_.minute_ms) {
+      continue;
+    }
+    Job rolled = job;
+    const std::size_t before = changes.executions.size();
+    release_rollout(rolled, now_ms, changes);
+    reaction.log.push_back("rollout job=" + id + " queued " + std::to_string(changes.executions.size() - before) +
+                           ", " + std::to_string(rolled.rollout_waiting.size()) + " waiting");
+    changes.jobs.push_back(std::move(rolled));
   }
   if (changes.empty()) return reaction;
   if (auto stored = commit(std::move(changes), now_ms, reaction.messages); !stored) {

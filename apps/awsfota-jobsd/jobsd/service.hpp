@@ -40,6 +40,9 @@ struct Config {
   std::optional<LinkSigner> signer{};
   // Link lifetime for a job created without presignedUrlConfig.
   std::int64_t default_presigned_expires_sec = 3600;
+  // Device API requests a thing may make per second (a fixed one-second window of the injected time);
+  // more are answered RequestThrottled, as AWS does past its limits. 0: no limit.
+  std::int64_t thing_requests_per_second = 0;
 };
 
 struct OutgoingMessage {
@@ -79,6 +82,7 @@ struct CreateJobRequest {
   std::string target_selection = "SNAPSHOT";
   std::optional<std::int64_t> in_progress_timeout_minutes{};  // 1..10080
   std::optional<std::int64_t> presigned_expires_in_sec{};     // 60..3600
+  std::optional<std::int64_t> max_per_minute{};               // rollout rate, 1..1000
 };
 
 struct CancelJobRequest {
@@ -106,12 +110,14 @@ class Service {
   [[nodiscard]] static Expected<std::unique_ptr<Service>, StoreError> open(Store& store, Config config);
 
   // --- device side ---
-  // One MQTT message the service received. Its own replies and notifications (which it receives
-  // too, being subscribed to every thing's jobs topics) and non-jobs topics give an empty Reaction.
+  // One MQTT message the service received. Its own replies and notifications (which the broker may
+  // echo back, depending on what the program subscribed to) and non-jobs topics give an empty Reaction.
+  // With Config::thing_requests_per_second set, a thing's requests past it are answered RequestThrottled.
   [[nodiscard]] Reaction handle(std::string_view topic, std::string_view payload, std::int64_t now_ms);
-  // Moves executions whose timers ran out to TIMED_OUT and notifies their things.
+  // Moves executions whose timers ran out to TIMED_OUT and notifies their things, and queues the next
+  // window of a rate-limited rollout (maximumPerMinute) once its minute has passed.
   [[nodiscard]] Reaction tick(std::int64_t now_ms);
-  // The earliest timer of any execution, if one is running.
+  // The earliest timer of any execution or rollout window, if one is running.
   [[nodiscard]] std::optional<std::int64_t> next_deadline_ms() const;
 
   // --- control side: notifications for the devices are appended to `out` ---
@@ -163,6 +169,11 @@ class Service {
   [[nodiscard]] Expected<void, StoreError> commit(StoreChanges changes, std::int64_t now_ms,
                                                   std::vector<OutgoingMessage>& out);
   void complete_finished_jobs(StoreChanges& changes, std::int64_t now_ms) const;
+  // Queues executions of `job` for `things`, no more than its maximumPerMinute in the current window;
+  // the rest wait in job.rollout_waiting for release_rollout() in a later window.
+  void queue_executions(Job& job, const std::vector<std::string>& things, std::int64_t now_ms,
+                        StoreChanges& changes) const;
+  void release_rollout(Job& job, std::int64_t now_ms, StoreChanges& changes) const;
   [[nodiscard]] ThingView view_of(const std::string& thing) const;
   [[nodiscard]] std::vector<const Execution*> pending_of(const std::string& thing) const;
   [[nodiscard]] const Execution* next_of(const std::string& thing) const;
@@ -181,11 +192,18 @@ class Service {
   std::map<std::string, Job> jobs_;
   std::map<ExecutionKey, Execution> executions_;
   std::int64_t next_sequence_ = 1;
+  struct RequestWindow {
+    std::int64_t start_ms = 0;
+    std::int64_t count = 0;
+  };
+  std::map<std::string, RequestWindow> request_windows_;  // per thing, for thing_requests_per_second
+  [[nodiscard]] bool throttled(const std::string& thing, std::int64_t now_ms);
 };
 
 // A step or in-progress timeout in minutes must lie in 1..10080 (seven days), as AWS requires.
 inline constexpr std::int64_t kMaxTimeoutMinutes = 10080;
 inline constexpr std::int64_t kMinPresignedExpiresSec = 60;
 inline constexpr std::int64_t kMaxPresignedExpiresSec = 3600;
+inline constexpr std::int64_t kMaxRolloutPerMinute = 1000;
 
 }  // namespace awsfota::jobsd

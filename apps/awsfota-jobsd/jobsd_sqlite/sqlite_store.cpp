@@ -57,6 +57,10 @@ json to_json(const Job& job) {
             {"lastUpdatedAt", job.last_updated_at_ms}};
   put_optional(j, "inProgressTimeoutInMinutes", job.in_progress_timeout_minutes);
   put_optional(j, "presignedExpiresInSec", job.presigned_expires_in_sec);
+  put_optional(j, "maximumPerMinute", job.max_per_minute);
+  if (!job.rollout_waiting.empty()) j["rolloutWaiting"] = job.rollout_waiting;
+  j["rolloutWindowStart"] = job.rollout_window_start_ms;
+  j["rolloutWindowCount"] = job.rollout_window_count;
   put_optional(j, "completedAt", job.completed_at_ms);
   return j;
 }
@@ -79,6 +83,10 @@ Job job_from(const json& j) {
   job.in_progress_timeout_minutes = get_optional<std::int64_t>(j, "inProgressTimeoutInMinutes");
   job.presigned_expires_in_sec = get_optional<std::int64_t>(j, "presignedExpiresInSec");
   job.completed_at_ms = get_optional<std::int64_t>(j, "completedAt");
+  job.max_per_minute = get_optional<std::int64_t>(j, "maximumPerMinute");
+  job.rollout_waiting = get_optional<std::vector<std::string>>(j, "rolloutWaiting").value_or(std::vector<std::string>{});
+  job.rollout_window_start_ms = get_optional<std::int64_t>(j, "rolloutWindowStart").value_or(0);
+  job.rollout_window_count = get_optional<std::int64_t>(j, "rolloutWindowCount").value_or(0);
   return job;
 }
 
