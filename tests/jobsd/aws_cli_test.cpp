@@ -99,6 +99,39 @@ TEST_F(AwsCli, RunsAJobLifecycleAndPrintsAwsErrors) {
       << missing.error();
 }
 
+TEST_F(AwsCli, CancelsOneExecutionDeletesAJobAndKeepsRolloutAndTargetSelection) {
+  const std::string arn = "arn:aws:iot:us-east-1:000000000000:";
+  for (const char* t : {"t1", "t2"}) ASSERT_TRUE(iot({"create-thing", "--thing-name", t}));
+  std::ofstream(dir.path() / "doc.json") << R"({"operation":"app_fw_update","size":3})";
+  auto job = iot({"create-job", "--job-id", "j2", "--targets", arn + "thing/t1", arn + "thing/t2", "--document",
+                  "file://" + (dir.path() / "doc.json").string(), "--target-selection", "CONTINUOUS",
+                  "--job-executions-rollout-config", "maximumPerMinute=50"});
+  ASSERT_TRUE(job) << job.error();
+
+  auto described = iot({"describe-job", "--job-id", "j2"});
+  ASSERT_TRUE(described) << described.error();
+  EXPECT_EQ((*described)["job"]["targetSelection"], "CONTINUOUS");
+  EXPECT_EQ((*described)["job"]["jobExecutionsRolloutConfig"]["maximumPerMinute"], 50);
+
+  ASSERT_TRUE(iot({"cancel-job-execution", "--job-id", "j2", "--thing-name", "t1"}));
+  auto t1 = iot({"describe-job-execution", "--job-id", "j2", "--thing-name", "t1"});
+  ASSERT_TRUE(t1) << t1.error();
+  EXPECT_EQ((*t1)["execution"]["status"], "CANCELED");
+  auto t2 = iot({"describe-job-execution", "--job-id", "j2", "--thing-name", "t2"});
+  ASSERT_TRUE(t2) << t2.error();
+  EXPECT_EQ((*t2)["execution"]["status"], "QUEUED");
+
+  auto for_thing = iot({"list-job-executions-for-thing", "--thing-name", "t2"});
+  ASSERT_TRUE(for_thing) << for_thing.error();
+  EXPECT_EQ((*for_thing)["executionSummaries"][0]["jobId"], "j2");
+
+  // A job with executions still in flight is deleted only with --force, as AWS does.
+  ASSERT_TRUE(iot({"delete-job", "--job-id", "j2", "--force"}));
+  auto gone = iot({"describe-job", "--job-id", "j2"});
+  ASSERT_FALSE(gone);
+  EXPECT_NE(gone.error().find("ResourceNotFoundException"), std::string::npos) << gone.error();
+}
+
 TEST_F(AwsCli, CreateJobTakesItsDocumentFromAnS3UrlOnTheLocalFileServer) {
   const std::string arn = "arn:aws:iot:us-east-1:000000000000:";
   ASSERT_TRUE(iot({"create-thing", "--thing-name", "t1"}));
