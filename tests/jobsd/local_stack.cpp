@@ -163,7 +163,7 @@ Expected<void, std::string> LocalStack::start_service() {
                                service_cert_.cert.string(), "--key", service_cert_.key.string(), "--http-port",
                                http_port_ == 0 ? "0" : std::to_string(http_port_), "--port-file", port_file.string(),
                                "--minute-ms", std::to_string(options_.minute_ms), "--files-url",
-                               "https://127.0.0.1:1", "--link-secret", "test-secret"};
+                               options_.files_url, "--link-secret", "test-secret"};
   if (!options_.documents_url.empty()) argv.insert(argv.end(), {"--documents-url", options_.documents_url});
   argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
   service_ = std::make_unique<ChildProcess>(
@@ -180,6 +180,15 @@ Expected<void, std::string> LocalStack::start_service() {
 Expected<void, std::string> LocalStack::restart_service() {
   service_->stop();
   return start_service();
+}
+
+Expected<void, std::string> LocalStack::restart_broker() {
+  broker_->stop();
+  broker_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{"mosquitto", "-c", (dir_ / "mosquitto.conf").string()}, dir_ / "mosquitto.out");
+  if (awsfota::testing::wait_for_port(mqtt_port_, milliseconds(5000))) return {};
+  return unexpected("mosquitto did not restart on port " + std::to_string(mqtt_port_) + ": " +
+                    read_text(dir_ / "mosquitto.log"));
 }
 
 Expected<std::unique_ptr<TestDevice>, std::string> LocalStack::device(const std::string& thing) {

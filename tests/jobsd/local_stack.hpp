@@ -65,6 +65,7 @@ class TestDevice {
 struct StackOptions {
   std::int64_t minute_ms = 60000;
   std::string documents_url{};          // --documents-url: where create-job --document-source fetches from
+  std::string files_url = "https://127.0.0.1:1";  // --files-url: where presigned-URL placeholders point
   std::vector<std::string> extra_args{};  // more awsfota-jobsd options
 };
 
@@ -89,6 +90,8 @@ class LocalStack {
 
   // Stops the service (SIGTERM) and starts it again on the same database.
   [[nodiscard]] Expected<void, std::string> restart_service();
+  // Stops the broker (SIGTERM) and starts it again on the same port; clients must reconnect.
+  [[nodiscard]] Expected<void, std::string> restart_broker();
 
   [[nodiscard]] const Pki& pki() const { return *pki_; }
   [[nodiscard]] std::uint16_t mqtt_port() const { return mqtt_port_; }

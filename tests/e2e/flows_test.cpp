@@ -1,0 +1,79 @@
+// Whole updates under conditions a device meets in the field: the reference's own job document
+// format, and the broker going away in the middle of a download.
+#include <thread>
+
+#include "e2e_fixture.hpp"
+
+namespace awsfota::e2e {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+using dfu::Slot;
+
+bool wait_for_progress(const fs::path& log, int percent, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto seen = progress_of(read_text(log));
+    if (!seen.empty() && seen.back() >= percent && seen.back() < 100) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
+TEST_F(E2ETest, ReferenceFormatDocumentOverPlainHttpRunsToCompletionUnchanged) {
+  start_stack();
+  start_nginx({.http = true});
+  const Bytes image = make_image({1, 0, 1, 0}, 200 * 1024, 11);
+  write_bytes(dir.path() / "files" / "ref.bin", image);
+  // Exactly the reference's shape: protocol/host/path, no url, no sha256.
+  const std::string document = R"({"operation":"app_fw_update","fwversion":"v1.0.1","size":)" +
+                               std::to_string(image.size()) +
+                               R"(,"location":{"protocol":"http:","host":"127.0.0.1:)" +
+                               std::to_string(nginx->http_port()) + R"(","path":"ref.bin"}})";
+  json body = {{"targets", {"arn:aws:iot:us-east-1:000000000000:thing/" + kThing}}, {"document", document}};
+  ASSERT_EQ(stack->rest("PUT", "/jobs/ref-1", body.dump()).status, 200);
+
+  json c = config();
+  c["download"]["allow-plain-http"] = true;  // a document without sha256 may use http only when allowed
+  const auto cfg = write_config(c);
+  const std::string first = run_to_exit(cfg, "ref-1.log", {});
+  EXPECT_NE(first.find("job ref-1: DL_PROGRESS 100%"), std::string::npos) << first;
+  EXPECT_NE(first.find("job ref-1: REBOOT_REQUESTED"), std::string::npos) << first;
+  const std::string second = run_to_exit(cfg, "ref-2.log", {"--once"});
+  EXPECT_NE(second.find("job ref-1: DONE SUCCEEDED"), std::string::npos) << second;
+  EXPECT_EQ(execution_status("ref-1"), "SUCCEEDED");
+  EXPECT_TRUE(slot_holds(Slot::B, image));
+  // The service kept the document as it was sent.
+  const auto stored = stack->rest("GET", "/jobs/ref-1/job-document").body;
+  EXPECT_EQ(json::parse(stored["document"].get<std::string>()), json::parse(document)) << stored.dump();
+}
+
+TEST_F(E2ETest, BrokerRestartMidDownloadStillEndsSucceededInTheService) {
+  start_stack();
+  start_nginx({.limit_rate = "512k"});
+  const Bytes image = make_image({1, 0, 1, 0}, 2 << 20, 12);
+  create_job("broker-1", document_for(image, "broker.bin", "v1.0.1"));
+  const auto cfg = write_config(config());
+
+  const fs::path log1 = dir.path() / "broker-1.log";
+  {
+    Agent agent(cfg, log1);
+    ASSERT_TRUE(wait_for_progress(log1, 8, 30s)) << read_text(log1);
+    auto restarted = stack->restart_broker();
+    ASSERT_TRUE(restarted) << restarted.error();
+    // The download goes on over HTTP meanwhile; the agent reconnects and reports awaiting_reboot.
+    EXPECT_EQ(agent.wait(60s), std::optional<int>(0)) << read_text(log1);
+  }
+  const std::string first = read_text(log1);
+  EXPECT_NE(first.find("mqtt: disconnected (connection to 127.0.0.1:" + std::to_string(stack->mqtt_port()) + " lost"), std::string::npos) << first;
+  EXPECT_NE(first.find("job broker-1: DL_PROGRESS 100%"), std::string::npos) << first;
+  EXPECT_NE(first.find("job broker-1: REBOOT_REQUESTED"), std::string::npos) << first;
+  const std::string second = run_to_exit(cfg, "broker-2.log", {"--once"});
+  EXPECT_NE(second.find("job broker-1: DONE SUCCEEDED"), std::string::npos) << second;
+  EXPECT_EQ(execution_status("broker-1"), "SUCCEEDED");
+  EXPECT_TRUE(slot_holds(Slot::B, image));
+}
+
+}  // namespace
+}  // namespace awsfota::e2e
