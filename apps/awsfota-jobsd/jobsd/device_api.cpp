@@ -176,14 +176,7 @@ Reaction Service::get_pending(const std::string& thing, std::string_view payload
   accepted.timestamp = now_ms / 1000;
   accepted.client_token = request->client_token;
   for (const Execution* e : pending_of(thing)) {
-    jobs::JobExecutionSummary s;
-    s.job_id = e->job_id;
-    s.queued_at = e->queued_at_ms / 1000;
-    if (e->started_at_ms) s.started_at = *e->started_at_ms / 1000;
-    s.last_updated_at = e->last_updated_at_ms / 1000;
-    s.version_number = e->version_number;
-    s.execution_number = e->execution_number;
-    (e->status == JobStatus::InProgress ? accepted.in_progress_jobs : accepted.queued_jobs).push_back(std::move(s));
+    (e->status == JobStatus::InProgress ? accepted.in_progress_jobs : accepted.queued_jobs).push_back(to_summary(*e));
   }
   r.accept(jobs::encode(accepted), std::to_string(accepted.in_progress_jobs.size()) + " in progress, " +
                                        std::to_string(accepted.queued_jobs.size()) + " queued");

@@ -106,6 +106,17 @@ std::string Service::document_for_device(const Job& job, std::int64_t now_ms) co
   return replace_presigned_placeholders(job.document, *config_.signer, now_ms / 1000 + lifetime);
 }
 
+jobs::JobExecutionSummary Service::to_summary(const Execution& e) {
+  jobs::JobExecutionSummary s;
+  s.job_id = e.job_id;
+  s.queued_at = e.queued_at_ms / 1000;
+  if (e.started_at_ms) s.started_at = *e.started_at_ms / 1000;
+  s.last_updated_at = e.last_updated_at_ms / 1000;
+  s.version_number = e.version_number;
+  s.execution_number = e.execution_number;
+  return s;
+}
+
 jobs::JobExecution Service::to_message(const Execution& e, bool with_document, std::int64_t now_ms) const {
   jobs::JobExecution m;
   m.job_id = e.job_id;
@@ -131,14 +142,7 @@ void Service::notify_thing(const std::string& thing, const ThingView& before, st
     jobs::NotifyMessage notify;
     notify.timestamp = now_s;
     for (const Execution* e : pending_of(thing)) {
-      jobs::JobExecutionSummary s;
-      s.job_id = e->job_id;
-      s.queued_at = e->queued_at_ms / 1000;
-      if (e->started_at_ms) s.started_at = *e->started_at_ms / 1000;
-      s.last_updated_at = e->last_updated_at_ms / 1000;
-      s.version_number = e->version_number;
-      s.execution_number = e->execution_number;
-      (e->status == JobStatus::InProgress ? notify.in_progress : notify.queued).push_back(std::move(s));
+      (e->status == JobStatus::InProgress ? notify.in_progress : notify.queued).push_back(to_summary(*e));
     }
     out.push_back({jobs::notify_filter(thing), jobs::encode(notify)});
   }

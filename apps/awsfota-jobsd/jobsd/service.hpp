@@ -182,6 +182,8 @@ class Service {
   [[nodiscard]] std::vector<const Execution*> executions_of_job(const std::string& job_id) const;
   [[nodiscard]] std::string document_for_device(const Job& job, std::int64_t now_ms) const;
   [[nodiscard]] jobs::JobExecution to_message(const Execution& e, bool with_document, std::int64_t now_ms) const;
+  // The summary that get/accepted and notify list for each pending execution.
+  [[nodiscard]] static jobs::JobExecutionSummary to_summary(const Execution& e);
   void notify_thing(const std::string& thing, const ThingView& before, std::int64_t now_ms,
                     std::vector<OutgoingMessage>& out) const;
 
