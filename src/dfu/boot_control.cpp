@@ -75,6 +75,12 @@ BootRecord with_reverted(const BootRecord& r) {
   return next;
 }
 
+BootRecord with_revert_acknowledged(const BootRecord& r) {
+  BootRecord next = r;
+  next.reverted_from.reset();
+  return next;
+}
+
 std::string encode_boot_record(const BootRecord& r) {
   std::string out = "format=1\n";
   out += std::string("confirmed=") + to_string(r.confirmed) + "\n";
@@ -145,20 +151,21 @@ Expected<void, BootError> RecordBootControl::request_trial(Slot slot) {
   return store_.save(*next);
 }
 
-Expected<void, BootError> RecordBootControl::confirm() {
-  auto r = store_.load();
+namespace {
+// Load, change, and save only when the rule changed something (these calls are idempotent).
+Expected<void, BootError> update_record(BootRecordStore& store, BootRecord (*rule)(const BootRecord&)) {
+  auto r = store.load();
   if (!r) return unexpected(r.error());
-  const BootRecord next = with_confirmed(*r);
+  const BootRecord next = rule(*r);
   if (next == *r) return {};
-  return store_.save(next);
+  return store.save(next);
 }
+}  // namespace
 
-Expected<void, BootError> RecordBootControl::revert() {
-  auto r = store_.load();
-  if (!r) return unexpected(r.error());
-  const BootRecord next = with_reverted(*r);
-  if (next == *r) return {};
-  return store_.save(next);
+Expected<void, BootError> RecordBootControl::confirm() { return update_record(store_, with_confirmed); }
+Expected<void, BootError> RecordBootControl::revert() { return update_record(store_, with_reverted); }
+Expected<void, BootError> RecordBootControl::acknowledge_revert() {
+  return update_record(store_, with_revert_acknowledged);
 }
 
 Expected<Slot, BootError> run_boot_step(BootRecordStore& store) {

@@ -114,6 +114,10 @@ void EngineImpl::offer(const jobs::JobParseResult& r) {
     report(jobs::JobStatus::Succeeded, succeeded_details("already installed", job->fw_version));
     return;
   }
+  // Before the checkpoint names this job: a revert still on record is an earlier job's (its checkpoint
+  // is gone, so it was reported), and must not be read as the end of this job's trial after a restart.
+  out.emplace_back(AcknowledgeRevert{});
+  if (boot == BootOutcome::Reverted) boot = BootOutcome::Normal;
   set_phase(store::CheckpointPhase::Claiming);
   enqueue_update({UpdatePurpose::Claim, jobs::JobStatus::InProgress, downloading_details(0, job->size.value_or(0))});
   state = State::Claiming;

@@ -117,6 +117,8 @@ void Fota::execute(const Action& action) {
           seams_.boot.confirm_running_image();
         } else if constexpr (std::is_same_v<T, RejectRunningImage>) {
           seams_.boot.reject_running_image();
+        } else if constexpr (std::is_same_v<T, AcknowledgeRevert>) {
+          seams_.boot.acknowledge_revert();
         } else if constexpr (std::is_same_v<T, PersistCheckpoint>) {
           if (auto saved = seams_.store.save(a.checkpoint); !saved) pending_.push_back(CheckpointSaveFailed{saved.error().message});
         } else if constexpr (std::is_same_v<T, ClearCheckpoint>) {

@@ -62,6 +62,11 @@ void BootSeam::reject_running_image() {
   if (auto reverted = boot_.revert(); !reverted) log(fota::LogLevel::Error, "revert failed: " + reverted.error().reason);
 }
 
+void BootSeam::acknowledge_revert() {
+  if (auto acknowledged = boot_.acknowledge_revert(); !acknowledged)
+    log(fota::LogLevel::Error, "clearing the earlier revert failed: " + acknowledged.error().reason);
+}
+
 void BootSeam::request_reboot() {
   if (reboot_) reboot_();
   else log(fota::LogLevel::Warning, "a reboot is due but no reboot action is configured");

@@ -86,6 +86,33 @@ TEST(BootControl, RevertDuringTrialMakesNextBootTheConfirmedSlot) {
   EXPECT_EQ(*run_boot_step(store), Slot::A);
 }
 
+TEST(BootControl, RevertStaysOnRecordUntilAcknowledgedOrANewTrial) {
+  MemoryBootStore store;
+  RecordBootControl boot(store);
+  ASSERT_TRUE(boot.request_trial(Slot::B));
+  ASSERT_TRUE(run_boot_step(store));  // trial of B
+  ASSERT_TRUE(run_boot_step(store));  // not confirmed: back to A
+  ASSERT_TRUE(run_boot_step(store));  // the agent that reports the revert starts only now
+  EXPECT_EQ(boot.status()->reverted_from, Slot::B);
+
+  ASSERT_TRUE(boot.acknowledge_revert());
+  EXPECT_FALSE(boot.status()->reverted_from);
+  const int saves = store.saves;
+  ASSERT_TRUE(boot.acknowledge_revert());  // nothing left to forget: writes nothing
+  EXPECT_EQ(store.saves, saves);
+  EXPECT_EQ(*run_boot_step(store), Slot::A);
+  EXPECT_FALSE(boot.status()->reverted_from);
+
+  // A new trial request forgets an unacknowledged revert too.
+  ASSERT_TRUE(boot.request_trial(Slot::B));
+  ASSERT_TRUE(run_boot_step(store));
+  ASSERT_TRUE(boot.revert());
+  ASSERT_TRUE(run_boot_step(store));
+  ASSERT_EQ(boot.status()->reverted_from, Slot::B);
+  ASSERT_TRUE(boot.request_trial(Slot::B));
+  EXPECT_FALSE(boot.status()->reverted_from);
+}
+
 TEST(BootControl, RecordTextRoundTripsAndCorruptionIsReported) {
   BootRecord r;
   r.confirmed = Slot::B;

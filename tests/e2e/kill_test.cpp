@@ -35,7 +35,7 @@ class KillTest : public E2ETest {
   // Starts the agent, waits until `ready(log)` holds, then `delay` more, and kills it with SIGKILL.
   // True when the kill hit a running agent (false: it had ended on its own, or never got ready).
   bool kill_when(const std::string& log_name, const std::function<bool(const std::string&)>& ready,
-                 std::chrono::milliseconds delay, bool spare_the_end = false) {
+                 std::chrono::milliseconds delay) {
     const fs::path log = dir.path() / log_name;
     Agent agent(cfg_, log);
     const auto deadline = std::chrono::steady_clock::now() + 45s;
@@ -47,13 +47,6 @@ class KillTest : public E2ETest {
       std::this_thread::sleep_for(10ms);
     }
     std::this_thread::sleep_for(delay);
-    if (spare_the_end) {
-      const auto p = progress_of(read_text(log));
-      if (!p.empty() && p.back() >= 80) {
-        EXPECT_TRUE(agent.wait(45s).has_value()) << read_text(log);
-        return false;
-      }
-    }
     agent.signal(SIGKILL);
     const auto status = agent.wait(20s);
     EXPECT_TRUE(status.has_value()) << read_text(log);
@@ -72,7 +65,6 @@ class KillTest : public E2ETest {
   fs::path cfg_;
   Bytes running_;
   Slot running_slot_ = Slot::A;
-  bool after_revert_ = false;
   std::string trace_;  // what each kill hit, for the failure message
 };
 
@@ -89,12 +81,6 @@ int KillTest::one_job(int n) {
     trace_ += id + ": " + what + (hit ? " (killed)\n" : " (missed: the agent had moved on)\n");
   };
 
-  // KNOWN BUG (reported to the lead, not fixed here): after a job that ended in a revert, the boot
-  // record keeps reverted_from on every later normal boot, so a kill between the checkpoint's
-  // `verified` and the trial's scheduling makes the next start report ROLLED_BACK for a trial that
-  // never ran (src/fota/engine_restart.cpp, case Verified with BootOutcome::Reverted). Until it is
-  // fixed, a job after a reverted one is not killed near the end of its download.
-  const bool avoid_end = after_revert_;
   // Three kills while downloading, each later than the last.
   for (int k = 0; k < 3 && !trial_scheduled(boot_record()); ++k) {
     const int at = random_in(5 + 25 * k, 25 + 25 * k);
@@ -102,11 +88,11 @@ int KillTest::one_job(int n) {
     const bool hit = kill_when(log_name(), [at](const std::string& log) {
       const auto p = progress_of(log);
       return !p.empty() && p.back() >= at;
-    }, delay, avoid_end);
+    }, delay);
     note("download at >=" + std::to_string(at) + "% +" + std::to_string(delay.count()) + "ms", hit);
   }
   // Around the end of the download: the last writes, the verification, scheduling the trial.
-  if (!avoid_end && !trial_scheduled(boot_record())) {
+  if (!trial_scheduled(boot_record())) {
     const auto delay = random_ms(100);
     const bool hit = kill_when(log_name(), [](const std::string& log) {
       const auto p = progress_of(log);
@@ -163,11 +149,9 @@ int KillTest::one_job(int n) {
     EXPECT_TRUE(slot_holds(target, image)) << id;
     running_ = image;
     running_slot_ = target;
-    after_revert_ = false;
   } else if (r) {
     EXPECT_EQ(r->confirmed, running_slot_);
     EXPECT_TRUE(slot_holds(running_slot_, running_)) << id;
-    after_revert_ = true;
   }
   return kills;
 }

@@ -170,6 +170,39 @@ TEST(EngineScenario, FailedTrial_RequestsARebootBackToTheOldImage) {
   EXPECT_EQ(w.statuses().size(), 4u);  // nothing more is reported after the revert
 }
 
+// The boot record keeps a revert through later boots (the job that owned the trial may learn of it
+// only after several restarts). A new job clears it when it starts, so a restart of the next job
+// between its verification and the trial request does not read the old revert as its own.
+TEST(EngineScenario, EarlierRevert_IsNotTakenForTheNextJobsRollback) {
+  World w;
+  w.self_test_failure = "no network";
+  w.run();
+  w.add_job("job-1");
+  w.run();
+  ASSERT_EQ(w.job_status("job-1"), "FAILED");
+  ASSERT_TRUE(w.revert_on_record);
+  w.restart_process();  // a later start still sees the revert on record
+  w.run();
+  EXPECT_EQ(w.last_outcome, BootOutcome::Reverted);
+
+  w.self_test_failure.reset();
+  w.add_job("job-2");
+  auto verified_not_scheduled = [&w] {
+    auto cp = w.store.load();
+    return cp && *cp && (*cp)->job_id == "job-2" && (*cp)->phase == store::CheckpointPhase::Verified &&
+           !w.trial_scheduled;
+  };
+  while (!verified_not_scheduled() && w.step()) {
+  }
+  ASSERT_TRUE(verified_not_scheduled());
+  EXPECT_FALSE(w.revert_on_record);
+  w.restart_process();
+  EXPECT_EQ(w.last_outcome, BootOutcome::Normal);
+  w.run();
+  EXPECT_EQ(w.job_status("job-2"), "SUCCEEDED");
+  EXPECT_TRUE(w.running_new_confirmed);
+}
+
 TEST(EngineScenario, RolledBackByTheBootloader_ReportsFailedRolledBack) {
   World w;
   w.run();

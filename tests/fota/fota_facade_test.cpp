@@ -48,6 +48,7 @@ struct Device : MqttTransport, Downloader, DfuTarget, BootControl, TimerService,
     fota->on_dfu_confirmed();
   }
   void reject_running_image() override {}
+  void acknowledge_revert() override {}
   void request_reboot() override { rebooted = true; }
   Millis now() override { return clock += Millis(100); }
   void start(TimerId, Millis) override {}

@@ -57,6 +57,9 @@ struct World {
   bool trial_scheduled = false;
   bool running_trial = false;        // the new image runs, unconfirmed
   bool running_new_confirmed = false;
+  // Like dfu::BootRecord::reverted_from: set by the boot that left an unconfirmed trial, kept through
+  // later boots and restarts until AcknowledgeRevert or the next trial request.
+  bool revert_on_record = false;
   BootOutcome last_outcome = BootOutcome::Normal;
   bool download_active = false;
   std::uint64_t download_pos = 0;
@@ -142,6 +145,7 @@ struct World {
   }
 
   // ---- power ----
+  void boot_from_record() { boot(revert_on_record ? BootOutcome::Reverted : BootOutcome::Normal); }
   void boot(BootOutcome outcome) {
     tasks.clear();
     timers.clear();
@@ -167,26 +171,22 @@ struct World {
   }
   // The agent process restarts; the device does not reboot.
   void restart_process() {
-    boot(running_trial ? BootOutcome::Trial
-         : trial_scheduled ? BootOutcome::TrialPending
-         : last_outcome == BootOutcome::Reverted ? BootOutcome::Reverted
-                                                 : BootOutcome::Normal);
+    if (running_trial) return boot(BootOutcome::Trial);
+    if (trial_scheduled) return boot(BootOutcome::TrialPending);
+    boot_from_record();
   }
   // The device reboots (or loses power): the bootloader decides what runs.
   void reboot() {
     ++reboots;
-    BootOutcome outcome = BootOutcome::Normal;
     if (running_trial) {
       running_trial = false;
-      outcome = BootOutcome::Reverted;
+      revert_on_record = true;
     } else if (trial_scheduled) {
       trial_scheduled = false;
       running_trial = true;
-      outcome = BootOutcome::Trial;
-    } else if (last_outcome == BootOutcome::Reverted) {
-      outcome = BootOutcome::Normal;
+      return boot(BootOutcome::Trial);
     }
-    boot(outcome);
+    boot_from_record();
   }
   void connect() {
     connected = true;
@@ -276,6 +276,7 @@ struct World {
     tasks.emplace_back([this] {
       if (schedule_failure) return feed(*std::exchange(schedule_failure, std::nullopt));
       trial_scheduled = true;
+      revert_on_record = false;
       feed(DfuTrialScheduled{});
     });
   }
@@ -294,6 +295,7 @@ struct World {
     });
   }
   void run_action(const RejectRunningImage&) {}
+  void run_action(const AcknowledgeRevert&) { revert_on_record = false; }
   void run_action(const PersistCheckpoint& a) { ASSERT_TRUE(store.save(a.checkpoint)); }
   void run_action(const ClearCheckpoint&) { ASSERT_TRUE(store.clear()); }
   void run_action(const StartTimer& a) { timers[a.id] = a.deadline; }

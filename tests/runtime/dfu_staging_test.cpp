@@ -371,6 +371,10 @@ TEST(BootSeam, ConfirmAndRejectGoToTheBootControl) {
   rig.boot_store.record = dfu::boot_step(rig.boot_store.record);  // the next boot goes back
   EXPECT_EQ(rig.boot.status()->active, dfu::Slot::B);
   EXPECT_EQ(seam.boot_outcome(), fota::BootOutcome::Reverted);
+  rig.boot_store.record = dfu::boot_step(rig.boot_store.record);  // still on record a boot later
+  EXPECT_EQ(seam.boot_outcome(), fota::BootOutcome::Reverted);
+  seam.acknowledge_revert();
+  EXPECT_EQ(seam.boot_outcome(), fota::BootOutcome::Normal);
 }
 
 TEST(BootSeam, AppliedModemUpdateRunsOnTrialAndConfirmLeavesTheSlotsAlone) {

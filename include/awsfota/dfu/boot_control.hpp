@@ -38,7 +38,10 @@ struct BootStatus {
   Slot active = Slot::A;      // the slot running now
   Slot confirmed = Slot::A;   // the slot the device falls back to
   BootState state = BootState::Confirmed;
-  std::optional<Slot> reverted_from;  // set when the last boot reverted an unconfirmed trial of this slot
+  // Set when a boot went back from an unconfirmed trial of this slot (or revert() ended a running
+  // trial), and kept through later boots until acknowledge_revert() or the next request_trial(): the
+  // update that owned the trial may only learn of it after several restarts.
+  std::optional<Slot> reverted_from;
 };
 
 enum class BootErrorCode { Io, Corrupt, InvalidRequest };
@@ -57,6 +60,9 @@ class BootControl {
   [[nodiscard]] virtual Expected<void, BootError> confirm() = 0;
   // Drop a pending trial, or make the next boot leave a running unconfirmed trial.
   [[nodiscard]] virtual Expected<void, BootError> revert() = 0;
+  // The revert in status().reverted_from has been dealt with (its update reported): forget it, so that
+  // a later update does not take it for the end of its own trial. Idempotent.
+  [[nodiscard]] virtual Expected<void, BootError> acknowledge_revert() = 0;
 };
 
 // The persisted state (pure; the rules below are functions of it).
@@ -77,6 +83,7 @@ struct BootRecord {
 [[nodiscard]] Expected<BootRecord, BootError> with_trial_requested(const BootRecord& record, Slot slot);
 [[nodiscard]] BootRecord with_confirmed(const BootRecord& record);
 [[nodiscard]] BootRecord with_reverted(const BootRecord& record);
+[[nodiscard]] BootRecord with_revert_acknowledged(const BootRecord& record);
 
 // A small "key=value" text form, one per line, for the file store.
 [[nodiscard]] std::string encode_boot_record(const BootRecord& record);
@@ -99,6 +106,7 @@ class RecordBootControl final : public BootControl {
   [[nodiscard]] Expected<void, BootError> request_trial(Slot slot) override;
   [[nodiscard]] Expected<void, BootError> confirm() override;
   [[nodiscard]] Expected<void, BootError> revert() override;
+  [[nodiscard]] Expected<void, BootError> acknowledge_revert() override;
 
  private:
   BootRecordStore& store_;

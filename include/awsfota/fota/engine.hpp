@@ -142,6 +142,9 @@ struct DropStaged {};
 struct ConfirmRunningImage {};
 // Do not keep the running trial image: the next boot goes back to the previous one. No result.
 struct RejectRunningImage {};
+// A new job starts: an earlier revert (BootOutcome::Reverted) belongs to a job already reported, so
+// the boot control must stop reporting it. Best effort; no result.
+struct AcknowledgeRevert {};
 struct PersistCheckpoint {
   store::Checkpoint checkpoint;
 };
@@ -166,7 +169,7 @@ struct Log {
 };
 
 using Action = std::variant<Subscribe, Publish, StartDownload, StopDownload, PrepareStaging, VerifyStaged,
-                            ScheduleTrialBoot, DropStaged, ConfirmRunningImage, RejectRunningImage,
+                            ScheduleTrialBoot, DropStaged, ConfirmRunningImage, RejectRunningImage, AcknowledgeRevert,
                             PersistCheckpoint, ClearCheckpoint, StartTimer, CancelTimer, RequestReboot, EmitEvent,
                             Log>;
 

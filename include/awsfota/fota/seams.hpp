@@ -75,6 +75,9 @@ class DfuTarget {
 //  - confirm_running_image(): make the running trial image permanent. Result: on_dfu_confirmed() or
 //    on_dfu_failed(Dfu, detail).
 //  - reject_running_image(): make sure the next boot goes back to the previous image. Best effort.
+//  - acknowledge_revert(): a revert that boot_outcome() reported (now or at an earlier start) has
+//    been dealt with; later starts must not report Reverted for it. Called when a new job begins.
+//    Best effort, no result.
 //  - request_reboot(): reboot the device now (or as soon as the system allows). May not return.
 class BootControl {
  public:
@@ -83,6 +86,7 @@ class BootControl {
   virtual void schedule_trial(ImageKind kind) = 0;
   virtual void confirm_running_image() = 0;
   virtual void reject_running_image() = 0;
+  virtual void acknowledge_revert() = 0;
   virtual void request_reboot() = 0;
 };
 

@@ -33,6 +33,7 @@ class BootSeam final : public fota::BootControl {
   void schedule_trial(fota::ImageKind kind) override;
   void confirm_running_image() override;
   void reject_running_image() override;
+  void acknowledge_revert() override;
   void request_reboot() override;
 
  private:
