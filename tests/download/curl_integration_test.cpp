@@ -484,7 +484,7 @@ TEST_F(CurlDownload, Faults_CancelDuringAStallReturnsPromptly) {
   curl::CurlFetcher fetcher(opt);
   MemorySink sink;
   std::thread canceler([&] {
-    for (int i = 0; i < 500 && sink.offset() == 0; ++i) std::this_thread::sleep_for(10ms);
+    for (int i = 0; i < 500 && sink.bytes_so_far() == 0; ++i) std::this_thread::sleep_for(10ms);
     cancel_.cancel();
   });
   const auto t0 = std::chrono::steady_clock::now();

@@ -9,6 +9,7 @@
 //   ASSERT_TRUE(dl.run(cancel));  EXPECT_EQ(fetcher.requests()[1].offset, 1000u);
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -97,8 +98,11 @@ class MemorySink final : public download::Sink {
   std::uint64_t durable_every = 0;
   [[nodiscard]] const Bytes& data() const { return data_; }
   [[nodiscard]] std::size_t writes() const { return writes_; }
+  // Bytes taken by write() so far: the one accessor another thread may call while a download writes.
+  [[nodiscard]] std::uint64_t bytes_so_far() const { return bytes_so_far_.load(); }
 
  private:
+  std::atomic<std::uint64_t> bytes_so_far_{0};
   Bytes data_{};
   std::uint64_t durable_ = 0;
   std::size_t writes_ = 0;
