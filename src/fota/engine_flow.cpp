@@ -110,7 +110,7 @@ void EngineImpl::offer(const jobs::JobParseResult& r) {
   job->size = p.document.size;
   job->sha256 = p.document.sha256;
   job->fw_version = p.document.fw_version;
-  if (!config.running_version.empty() && p.document.fw_version == config.running_version) {
+  if (p.document.fw_version && same_fw_version(*p.document.fw_version, config.running_version)) {
     report(jobs::JobStatus::Succeeded, succeeded_details("already installed", job->fw_version));
     return;
   }

@@ -3,6 +3,14 @@
 
 namespace awsfota::fota {
 
+bool same_fw_version(std::string_view a, std::string_view b) noexcept {
+  auto bare = [](std::string_view v) {
+    if (!v.empty() && (v.front() == 'v' || v.front() == 'V')) v.remove_prefix(1);
+    return v;
+  };
+  return !bare(a).empty() && bare(a) == bare(b);
+}
+
 std::string_view to_string(ErrorCause cause) noexcept {
   switch (cause) {
     case ErrorCause::None: return "NONE";

@@ -58,16 +58,39 @@ TEST(EngineScenario, PendingJobAtConnect_IsTakenFromTheNextGetAnswer) {
   EXPECT_THAT(w.statuses(), ::testing::ElementsAreArray(kHappyStatuses));
 }
 
-TEST(EngineScenario, AlreadyInstalled_SucceedsWithoutDownloading) {
+class EngineAlreadyInstalled : public ::testing::TestWithParam<const char*> {};
+
+// The running version is "v1.0.0" (World's config); documents write versions with or without the "v".
+TEST_P(EngineAlreadyInstalled, SucceedsWithoutDownloading) {
   World w;
   w.run();
-  w.add_job("job-1", firmware_doc("v1.0.0"));
+  w.add_job("job-1", firmware_doc(GetParam()));
   w.run();
   EXPECT_THAT(w.statuses(), ElementsAre("SUCCEEDED@1 done"));
   EXPECT_EQ(w.service.updates[0].details.at("reason"), "already installed");
   EXPECT_THAT(w.event_names(), ElementsAre("DONE unknown"));
   EXPECT_THAT(w.download_urls, IsEmpty());
   EXPECT_THAT(w.invariant_violations, IsEmpty());
+}
+INSTANTIATE_TEST_SUITE_P(EngineScenario, EngineAlreadyInstalled, ::testing::Values("v1.0.0", "1.0.0", "V1.0.0"));
+
+TEST(SameFwVersion, DropsOneLeadingVOnlyAndNeverMatchesEmpty) {
+  EXPECT_TRUE(same_fw_version("v1.0.1", "1.0.1"));
+  EXPECT_TRUE(same_fw_version("1.0.1", "V1.0.1"));
+  EXPECT_TRUE(same_fw_version("mfw-1.1.0", "mfw-1.1.0"));
+  EXPECT_FALSE(same_fw_version("1.0.1", "1.0.1+0"));
+  EXPECT_FALSE(same_fw_version("vv1.0.1", "1.0.1"));
+  EXPECT_FALSE(same_fw_version("", ""));
+  EXPECT_FALSE(same_fw_version("v", "V"));
+}
+
+TEST(EngineScenario, AnotherVersionThatOnlyLooksAlike_IsInstalled) {
+  World w;
+  w.run();
+  w.add_job("job-1", firmware_doc("v1.0.0-rc1"));
+  w.run();
+  EXPECT_EQ(w.job_status("job-1"), "SUCCEEDED");
+  EXPECT_FALSE(w.download_urls.empty());
 }
 
 TEST(EngineScenario, DownloadStartsOnlyAfterInProgressIsAccepted) {

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <deque>
 #include <functional>
 #include <map>
@@ -113,7 +115,10 @@ struct World {
   }
   bool already_installed(const std::string& job) {
     const ServiceJob* j = service.find(job);
-    return j && j->document.find("\"fwversion\":\"" + config.running_version + "\"") != std::string::npos;
+    if (!j) return false;
+    auto doc = nlohmann::json::parse(j->document, nullptr, false);
+    return doc.is_object() && doc.contains("fwversion") && doc["fwversion"].is_string() &&
+           same_fw_version(doc["fwversion"].get<std::string>(), config.running_version);
   }
   bool step() {
     if (tasks.empty()) return false;

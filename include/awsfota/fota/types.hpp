@@ -107,8 +107,9 @@ struct Event {
 
 struct EngineConfig {
   std::string thing_name;           // the MQTT client id; must be a valid AWS thing name
-  std::string running_version;      // version of the running firmware; a job whose fwversion equals it
-                                    // is reported SUCCEEDED ("already installed") without downloading
+  std::string running_version;      // version of the running firmware; a job whose fwversion is the same
+                                    // (same_fw_version) is reported SUCCEEDED ("already installed")
+                                    // without downloading
   std::string client_token_prefix = "fota";  // 1..40 of [a-zA-Z0-9_-]; make it differ per process start
   Millis progress_min_interval = std::chrono::seconds(10);  // progress reports at most this often...
   unsigned progress_min_percent = 10;                       // ...and only after this many percent more
@@ -118,5 +119,9 @@ struct EngineConfig {
   bool defer_reboot = false;        // start with reboots deferred (see Fota::defer_reboot)
   jobs::DocumentOptions document_options;
 };
+
+// The same firmware version as written by people and tools: equal once one leading "v" or "V" is
+// dropped from each ("v1.0.1" == "1.0.1"); otherwise exact text ("1.0.1" != "1.0.1+0" != "1.0").
+[[nodiscard]] bool same_fw_version(std::string_view a, std::string_view b) noexcept;
 
 }  // namespace awsfota::fota
