@@ -137,7 +137,7 @@ Expected<void, std::string> MemorySink::write(std::span<const std::byte> bytes) 
   ++writes_;
   if (fail_at && data_.size() + bytes.size() > *fail_at) return unexpected(std::string("scripted: disk full"));
   data_.insert(data_.end(), bytes.begin(), bytes.end());
-  bytes_so_far_.fetch_add(bytes.size());
+  bytes_so_far_.value.fetch_add(bytes.size());
   if (durable_every == 0) {
     durable_ = data_.size();
   } else {

@@ -99,10 +99,20 @@ class MemorySink final : public download::Sink {
   [[nodiscard]] const Bytes& data() const { return data_; }
   [[nodiscard]] std::size_t writes() const { return writes_; }
   // Bytes taken by write() so far: the one accessor another thread may call while a download writes.
-  [[nodiscard]] std::uint64_t bytes_so_far() const { return bytes_so_far_.load(); }
+  [[nodiscard]] std::uint64_t bytes_so_far() const { return bytes_so_far_.value.load(); }
 
  private:
-  std::atomic<std::uint64_t> bytes_so_far_{0};
+  // Copies and moves like a number (tests reassign sinks), reads and writes like an atomic.
+  struct Counter {
+    std::atomic<std::uint64_t> value{0};
+    Counter() = default;
+    Counter(const Counter& other) : value(other.value.load()) {}
+    Counter& operator=(const Counter& other) {
+      value.store(other.value.load());
+      return *this;
+    }
+  };
+  Counter bytes_so_far_{};
   Bytes data_{};
   std::uint64_t durable_ = 0;
   std::size_t writes_ = 0;
