@@ -224,7 +224,12 @@ int run(const Options& o) {
   }
   shared.service = std::move(*service);
 
-  mqtt::ClientOptions mo{.host = o.mqtt_host, .port = o.mqtt_port, .client_id = o.client_id};
+  // A persistent session (clean_session false): AWS's Jobs service is part of the broker and never
+  // misses a request, while this one is a client that reconnects after the broker restarts or after
+  // its own restart. Meanwhile the broker keeps its subscriptions and queues the devices' requests for
+  // it (with the broker's `persistence true`, also across a broker restart), instead of dropping
+  // them and leaving each device to its 30 s response timeout.
+  mqtt::ClientOptions mo{.host = o.mqtt_host, .port = o.mqtt_port, .client_id = o.client_id, .clean_session = false};
   if (!o.ca.empty()) mo.tls = mqtt::TlsFiles{o.ca, o.cert, o.key};
   auto client = mqtt::Client::create(mo);
   if (!client) {

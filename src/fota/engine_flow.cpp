@@ -218,6 +218,11 @@ void EngineImpl::url_expired() {
   }
   ++job->url_refreshes;
   persist();
+  // Said plainly: an operator reading the log sees why the download paused. (No byte offset: the
+  // downloader goes on from the bytes it holds, which may be past the last one committed here.)
+  log(LogLevel::Info, "job " + job->id + ": the download link expired; asking the service for a fresh job document (" +
+                          "refresh " + std::to_string(job->url_refreshes) + " of " +
+                          std::to_string(config.max_url_refreshes) + ")");
   want_describe(false, true, false);
   state = State::RefreshingUrl;
 }
@@ -228,6 +233,7 @@ void EngineImpl::url_refreshed(const Dispatch& d) {
   }
   job->url = d.described->document->location.url();
   persist();
+  log(LogLevel::Info, "job " + job->id + ": fresh download link received; the download goes on where it stopped");
   out.emplace_back(StartDownload{job->id, job->url, job->committed, job->size, job->sha256});
   state = State::Downloading;
 }

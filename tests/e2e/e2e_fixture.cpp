@@ -182,8 +182,12 @@ fs::path E2ETest::write_config(const json& c, const std::string& name) {
 }
 
 json E2ETest::document_for(const Bytes& image, const std::string& file, const std::string& version) {
+  return document_at(image, file, version, nginx->https_port() != 0 ? nginx->https_url(file) : nginx->http_url(file));
+}
+
+json E2ETest::document_at(const Bytes& image, const std::string& file, const std::string& version,
+                          const std::string& url) {
   write_bytes(dir.path() / "files" / file, image);
-  const std::string url = nginx->https_port() != 0 ? nginx->https_url(file) : nginx->http_url(file);
   return json{{"operation", "app_fw_update"},
               {"fwversion", version},
               {"size", image.size()},

@@ -76,6 +76,9 @@ class E2ETest : public ::testing::Test {
   fs::path write_config(const nlohmann::json& c, const std::string& name = "agent.json");
   // Writes `image` as files/<file> and a document pointing at it over nginx (sha256 included).
   nlohmann::json document_for(const Bytes& image, const std::string& file, const std::string& version);
+  // The same with `url` as location.url (another server, or a presigned-URL placeholder).
+  nlohmann::json document_at(const Bytes& image, const std::string& file, const std::string& version,
+                             const std::string& url);
   void create_job(const std::string& id, const nlohmann::json& document, nlohmann::json extra = nlohmann::json::object());
   nlohmann::json execution(const std::string& job);
   std::string execution_status(const std::string& job);

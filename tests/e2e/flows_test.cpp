@@ -21,6 +21,19 @@ bool wait_for_progress(const fs::path& log, int percent, std::chrono::millisecon
   return false;
 }
 
+// Whether `line` appears `times` times in the log within `timeout`.
+bool wait_for_line(const fs::path& log, const std::string& line, std::chrono::milliseconds timeout, int times = 1) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string text = read_text(log);
+    int seen = 0;
+    for (auto at = text.find(line); at != std::string::npos; at = text.find(line, at + line.size())) ++seen;
+    if (seen >= times) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
 TEST_F(E2ETest, ReferenceFormatDocumentOverPlainHttpRunsToCompletionUnchanged) {
   start_stack();
   start_nginx({.http = true});
@@ -60,13 +73,32 @@ TEST_F(E2ETest, BrokerRestartMidDownloadStillEndsSucceededInTheService) {
   {
     Agent agent(cfg, log1);
     ASSERT_TRUE(wait_for_progress(log1, 8, 30s)) << read_text(log1);
+    // The service is held off the broker until the agent is back, so that the agent's first requests
+    // on the new connection always reach a broker where the service has not reconnected yet. They
+    // are queued for the service's persistent session; none may wait for the engine's 30 s response
+    // timeout (they did, before the service kept its session).
+    stack->pause_service();
+    struct Resume {
+      jobsd::testing::LocalStack& stack;
+      ~Resume() { stack.resume_service(); }
+    } resume{*stack};
     auto restarted = stack->restart_broker();
     ASSERT_TRUE(restarted) << restarted.error();
-    // The download goes on over HTTP meanwhile; the agent reconnects and reports awaiting_reboot.
+    ASSERT_TRUE(wait_for_line(log1, "mqtt: connected to", 30s, 2)) << read_text(log1);
+    stack->resume_service();
+    // The download goes on over HTTP meanwhile; the agent reports awaiting_reboot, and its acceptance
+    // is what lets the agent exit for the reboot: the exit marks the status landing.
+    ASSERT_TRUE(wait_for_line(log1, "job broker-1: DL_PROGRESS 100%", 60s)) << read_text(log1);
+    EXPECT_EQ(agent.wait(10s), std::optional<int>(0)) << "awaiting_reboot did not land within 10 s\n"
+                                                      << read_text(log1);
     EXPECT_EQ(agent.wait(60s), std::optional<int>(0)) << read_text(log1);
   }
   const std::string first = read_text(log1);
   EXPECT_NE(first.find("mqtt: disconnected (connection to 127.0.0.1:" + std::to_string(stack->mqtt_port()) + " lost"), std::string::npos) << first;
+  EXPECT_EQ(first.find("no answer from the Jobs service in time"), std::string::npos) << first;
+  // The service, too, lost the broker and came back (and answered since: the job ended SUCCEEDED below).
+  const std::string service_log = read_text(stack->dir() / "jobsd-1.log");
+  EXPECT_NE(service_log.find("mqtt down:"), std::string::npos) << service_log;
   EXPECT_NE(first.find("job broker-1: DL_PROGRESS 100%"), std::string::npos) << first;
   EXPECT_NE(first.find("job broker-1: REBOOT_REQUESTED"), std::string::npos) << first;
   const std::string second = run_to_exit(cfg, "broker-2.log", {"--once"});

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <signal.h>
+
 #include <fstream>
 #include <thread>
 
@@ -43,6 +45,7 @@ TestDevice::TestDevice(std::unique_ptr<mqtt::Client> client, std::string thing)
     auto body = nlohmann::json::parse(payload, nullptr, false);
     inbox_.push_back({topic, body.is_discarded() ? nlohmann::json(payload) : body});
   });
+  client_->on_connection([this](bool up, const std::string&) { sessions_ += up ? 1 : 0; });
 }
 
 void TestDevice::pump(milliseconds timeout) { (void)client_->run_once(timeout); }
@@ -95,6 +98,15 @@ std::vector<Message> TestDevice::drain(milliseconds duration) {
   return out;
 }
 
+bool TestDevice::wait_reconnected(milliseconds timeout) {
+  // Until it reads from the socket, the client cannot know that the connection is gone: connected()
+  // alone would let a publish go into the dead one.
+  const int before = sessions_;
+  const auto deadline = Clock::now() + timeout;
+  while (sessions_ == before && Clock::now() < deadline) pump(milliseconds(10));
+  return sessions_ > before;
+}
+
 // --- LocalStack ------------------------------------------------------------------------------------
 
 Expected<std::unique_ptr<LocalStack>, std::string> LocalStack::start(const std::filesystem::path& dir,
@@ -133,7 +145,10 @@ Expected<void, std::string> LocalStack::start_broker() {
     {
       std::ofstream conf(dir_ / "mosquitto.conf");
       conf << "per_listener_settings false\n"
-           << "persistence false\n"
+           // The service's persistent session (subscriptions, requests queued for it) outlives a broker
+           // restart: a request a device sends before the service has reconnected is not lost.
+           << "persistence true\n"
+           << "persistence_location " << dir_.string() << "/\n"
            << "user root\n"  // without it mosquitto, started as root, drops to 'mosquitto' and cannot read the key
            << "log_dest file " << (dir_ / "mosquitto.log").string() << "\n"
            << "log_type error\nlog_type warning\nlog_type notice\nlog_type subscribe\n"
@@ -190,6 +205,10 @@ Expected<void, std::string> LocalStack::restart_broker() {
   return unexpected("mosquitto did not restart on port " + std::to_string(mqtt_port_) + ": " +
                     read_text(dir_ / "mosquitto.log"));
 }
+
+void LocalStack::pause_service() { ::kill(service_->pid(), SIGSTOP); }
+
+void LocalStack::resume_service() { ::kill(service_->pid(), SIGCONT); }
 
 Expected<std::unique_ptr<TestDevice>, std::string> LocalStack::device(const std::string& thing) {
   auto cert = pki_->issue(thing, {}, awsfota::testing::CertUsage::Client);

@@ -53,6 +53,9 @@ class TestDevice {
                                                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // Pumps the network for `duration` and returns everything that arrived meanwhile.
   std::vector<Message> drain(std::chrono::milliseconds duration);
+  // Pumps the network until the client has noticed a lost connection and made a new one (it
+  // reconnects on its own); false on timeout.
+  [[nodiscard]] bool wait_reconnected(std::chrono::milliseconds timeout);
 
  private:
   void pump(std::chrono::milliseconds timeout);
@@ -60,6 +63,7 @@ class TestDevice {
   std::string thing_;
   std::deque<Message> inbox_;
   int next_token_ = 1;
+  int sessions_ = 0;  // connections made so far
 };
 
 struct StackOptions {
@@ -90,8 +94,13 @@ class LocalStack {
 
   // Stops the service (SIGTERM) and starts it again on the same database.
   [[nodiscard]] Expected<void, std::string> restart_service();
-  // Stops the broker (SIGTERM) and starts it again on the same port; clients must reconnect.
+  // Stops the broker (SIGTERM) and starts it again on the same port; clients must reconnect. The
+  // broker keeps its persistent sessions (the service's) across the restart, as scripts/stack does.
   [[nodiscard]] Expected<void, std::string> restart_broker();
+  // Freezes the service (SIGSTOP) and lets it go on (SIGCONT), e.g. to hold it off the broker while
+  // the broker restarts and devices reconnect before it.
+  void pause_service();
+  void resume_service();
 
   [[nodiscard]] const Pki& pki() const { return *pki_; }
   [[nodiscard]] std::uint16_t mqtt_port() const { return mqtt_port_; }

@@ -171,5 +171,33 @@ TEST_F(StackProtocol, ServiceRestartMidJobKeepsState) {
   EXPECT_EQ(execution_status("j1"), "SUCCEEDED");
 }
 
+// A broker restart drops every connection; a device (with a short backoff) is often back before the
+// service, and a request it sends then must still be answered: the broker keeps the service's
+// persistent session and queues the request for it. The service is held off here (SIGSTOP) so that
+// the device is back first every time.
+TEST_F(StackProtocol, RequestSentBeforeTheServiceReconnectsAfterABrokerRestartIsAnswered) {
+  create_job("j1");
+  auto started = device->request("start-next", R"({"clientToken":"before"})");
+  ASSERT_TRUE(started);
+  stack->pause_service();
+  struct Resume {
+    LocalStack& stack;
+    ~Resume() { stack.resume_service(); }
+  } resume{*stack};
+  ASSERT_TRUE(stack->restart_broker());
+  ASSERT_TRUE(device->wait_reconnected(milliseconds(10000)));
+  // The device's subscriptions are made again before it publishes (same connection, in order).
+  device->publish(device->topic("j1/update"), R"({"status":"IN_PROGRESS","statusDetails":{"phase":"awaiting_reboot"},)"
+                                              R"("expectedVersion":2,"clientToken":"after"})");
+  EXPECT_FALSE(device->wait_for(device->topic("j1/update/accepted"), milliseconds(300)))
+      << "the paused service cannot have answered yet";
+  stack->resume_service();
+  auto answer = device->wait_for(device->topic("j1/update/accepted"), milliseconds(10000));
+  ASSERT_TRUE(answer) << "the request sent while the service was away was lost";
+  EXPECT_EQ(answer->body["clientToken"], "after");
+  EXPECT_EQ(stack->rest("GET", "/things/t1/jobs/j1").body["execution"]["statusDetails"]["detailsMap"]["phase"],
+            "awaiting_reboot");
+}
+
 }  // namespace
 }  // namespace awsfota::jobsd::testing

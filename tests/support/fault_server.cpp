@@ -41,17 +41,18 @@ Expected<std::string, std::string> http_get_body(std::uint16_t port, const std::
 }  // namespace
 
 Expected<std::unique_ptr<FaultServer>, std::string> FaultServer::start(const std::filesystem::path& root,
-                                                                      const std::filesystem::path& scratch) {
+                                                                      const std::filesystem::path& scratch,
+                                                                      const std::string& link_secret) {
   std::filesystem::create_directories(scratch);
   const auto port_file = scratch / "fault_server.port";
   std::filesystem::remove(port_file);
   std::unique_ptr<FaultServer> s(new FaultServer());
   // Debian's interpreter when present: a python3 shim on PATH (pyenv) can take most of a second to start.
   const std::string python = std::filesystem::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-  s->process_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{python, std::string(AWSFOTA_TEST_SUPPORT_DIR) + "/fault_server.py", "--root",
-                               root.string(), "--port-file", port_file.string()},
-      scratch / "fault_server.log");
+  std::vector<std::string> argv{python, std::string(AWSFOTA_TEST_SUPPORT_DIR) + "/fault_server.py", "--root",
+                                root.string(), "--port-file", port_file.string()};
+  if (!link_secret.empty()) argv.insert(argv.end(), {"--link-secret", link_secret});
+  s->process_ = std::make_unique<ChildProcess>(argv, scratch / "fault_server.log");
   for (int i = 0; i < 500 && !std::filesystem::exists(port_file); ++i) {
     if (!s->process_->running()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -69,6 +70,13 @@ Expected<std::unique_ptr<FaultServer>, std::string> FaultServer::start(const std
 
 std::string FaultServer::url(const std::string& spec, const std::string& file) const {
   return "http://127.0.0.1:" + std::to_string(port_) + "/" + spec + "/" + file;
+}
+
+Expected<void, std::string> FaultServer::set_clock(std::int64_t epoch_s) const {
+  auto body = http_get_body(port_, "/_clock?now=" + std::to_string(epoch_s));
+  if (!body) return unexpected(body.error());
+  if (*body != std::to_string(epoch_s)) return unexpected("the fault server's clock reads " + *body);
+  return {};
 }
 
 Expected<std::vector<WireRecord>, std::string> FaultServer::requests(const std::string& spec) const {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A fault-injecting HTTP/1.1 file server for the downloader's tests (loopback only).
 
-    fault_server.py --root DIR --port-file FILE
+    fault_server.py --root DIR --port-file FILE [--link-secret SECRET]
 
 Binds 127.0.0.1 on a free port and writes the port to FILE. GET /SPEC/NAME serves DIR/NAME with Range
 support, misbehaving as SPEC says. SPEC is "ok" or comma-separated items (an "id=..." item only keeps
@@ -19,11 +19,22 @@ one test's state apart from another's):
     forbid_after=N    the first request gets N bytes then a reset; every later request gets 403
     status=C          the first `times` requests (default 1) get status C
     redirect=K        K redirects (302, absolute Location) before the file is served
+    rate=B            the body goes out at about B bytes per second (per response)
+    signed            the link must carry md5= and expires= as nginx's secure_link checks them with
+                      --link-secret (md5 = base64url(MD5(expires + path + " " + secret)), unpadded):
+                      403 for a wrong or missing signature, and 403 "Request has expired" once
+                      expires < the server's clock, as S3 refuses an expired presigned URL
+
+The server's clock for `signed` is the system clock until GET /_clock?now=EPOCH sets it to EPOCH (and
+holds it there): a test ends a link's life at a point of its choosing, whatever lifetime it was signed
+for. GET /_clock answers the clock's reading.
 
 GET /_log answers a JSON list of {"path", "range", "status", "sent"} per request served so far, where
 "sent" counts body bytes written to the socket: the bytes on the wire.
 """
 import argparse
+import base64
+import hashlib
 import json
 import os
 import socket
@@ -37,6 +48,32 @@ SETTLED = threading.Condition(LOCK)
 LOG = []
 HITS = {}
 ACTIVE = [0]  # requests not yet recorded: /_log waits for them, so a test never reads a log mid-write
+CLOCK = [None]  # the signed-link clock: None follows the system clock, else held at this epoch second
+SECRET = [None]
+
+
+def clock_now():
+    with LOCK:
+        held = CLOCK[0]
+    return held if held is not None else int(time.time())
+
+
+def link_refusal(path):
+    """None when the signed link is good, else the reason to answer 403 (nginx secure_link's rules)."""
+    uri, _, query = path.partition("?")
+    args = {}
+    for item in query.split("&"):
+        key, _, value = item.partition("=")
+        args[key] = value
+    md5, expires = args.get("md5"), args.get("expires", "")
+    if SECRET[0] is None or md5 is None or not expires.isdigit():
+        return "AccessDenied", "Missing or unusable signature"
+    digest = hashlib.md5((expires + uri + " " + SECRET[0]).encode()).digest()
+    if base64.urlsafe_b64encode(digest).decode().rstrip("=") != md5:
+        return "SignatureDoesNotMatch", "The request signature does not match"
+    if int(expires) < clock_now():
+        return "AccessDenied", "Request has expired"
+    return None
 
 
 def parse_spec(spec):
@@ -78,14 +115,22 @@ class Handler(BaseHTTPRequestHandler):
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.close_connection = True
 
-    def send_body(self, data):
-        """Writes data, returning how many bytes reached the socket (the client may hang up)."""
+    def send_body(self, data, rate=None):
+        """Writes data (at about `rate` bytes/s when given), returning how many bytes reached the socket
+        (the client may hang up)."""
         sent = 0
+        started = time.monotonic()
+        step = 16384 if rate is None else max(1, min(16384, rate // 20))
         try:
             while sent < len(data):
-                chunk = data[sent:sent + 16384]
+                chunk = data[sent:sent + step]
                 self.wfile.write(chunk)
                 sent += len(chunk)
+                if rate is not None:
+                    self.wfile.flush()
+                    ahead = started + sent / rate - time.monotonic()
+                    if ahead > 0:
+                        time.sleep(ahead)
             self.wfile.flush()
         except OSError:
             self.close_connection = True
@@ -109,6 +154,17 @@ class Handler(BaseHTTPRequestHandler):
                 body = json.dumps(LOG).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        if self.path.split("?", 1)[0] == "/_clock":
+            query = self.path.partition("?")[2]
+            if query.startswith("now=") and query[4:].isdigit():
+                with LOCK:
+                    CLOCK[0] = int(query[4:])
+            body = str(clock_now()).encode()
+            self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -141,6 +197,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(403, body=b"<Error><Code>AccessDenied</Code></Error>\n")
         if "forbid_after" in faults and hit > 0:
             return self.answer(403, body=b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>\n")
+        if "signed" in faults:
+            refusal = link_refusal(self.path)
+            if refusal is not None:
+                code, message = refusal
+                return self.answer(403, body=f"<Error><Code>{code}</Code><Message>{message}</Message></Error>\n".encode())
 
         rng = None if "ignore_range" in faults else parse_range(self.headers.get("Range"), size)
         if rng is not None and rng[0] >= size:
@@ -171,6 +232,7 @@ class Handler(BaseHTTPRequestHandler):
         elif "forbid_after" in faults and hit == 0:
             cut = int(faults["forbid_after"])
         stall = int(faults["stall"]) if "stall" in faults and hit == 0 else None
+        rate = int(faults["rate"]) if faults.get("rate", "").isdigit() and int(faults["rate"]) > 0 else None
 
         if stall is not None and stall < len(body):
             self.record(status, self.send_body(body[:stall]))
@@ -181,15 +243,17 @@ class Handler(BaseHTTPRequestHandler):
             self.record(status, self.send_body(body[:cut]))
             self.reset_connection()
             return
-        self.record(status, self.send_body(body))
+        self.record(status, self.send_body(body, rate))
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--root", required=True)
     parser.add_argument("--port-file", required=True)
+    parser.add_argument("--link-secret")
     args = parser.parse_args()
     Handler.root = args.root
+    SECRET[0] = args.link_secret
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     tmp = args.port_file + ".tmp"
