@@ -59,6 +59,25 @@ std::vector<int> progress_of(const std::string& log) {
   return out;
 }
 
+bool wait_for_text(const fs::path& file, const std::string& text, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (read_text(file).find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+bool wait_for_progress(const fs::path& log, int percent, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto seen = progress_of(read_text(log));
+    if (!seen.empty() && seen.back() >= percent && seen.back() < 100) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
 // --- Agent -------------------------------------------------------------------------------------------
 
 Agent::Agent(const fs::path& config, const fs::path& log, std::vector<std::string> extra) {
@@ -232,11 +251,11 @@ bool E2ETest::slot_holds(dfu::Slot slot, const Bytes& image) const {
 }
 
 std::string E2ETest::run_to_exit(const fs::path& config_file, const std::string& log_name,
-                                 std::vector<std::string> extra, std::chrono::seconds timeout) {
+                                 std::vector<std::string> extra, std::chrono::seconds timeout, int expected_status) {
   const fs::path log = dir.path() / log_name;
   Agent agent(config_file, log, std::move(extra));
   auto status = agent.wait(timeout);
-  EXPECT_EQ(status, std::optional<int>(0)) << read_text(log);
+  EXPECT_EQ(status, std::optional<int>(expected_status)) << read_text(log);
   return read_text(log);
 }
 

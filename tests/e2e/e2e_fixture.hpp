@@ -35,6 +35,10 @@ std::string read_text(const fs::path& p);
 void write_bytes(const fs::path& p, const Bytes& bytes);
 // Percentages of the DL_PROGRESS lines in a log, in order.
 std::vector<int> progress_of(const std::string& log);
+// True once `file` contains `text` (polled), false after `timeout`.
+bool wait_for_text(const fs::path& file, const std::string& text, std::chrono::milliseconds timeout);
+// True once the log shows download progress of at least `percent` (and less than 100).
+bool wait_for_progress(const fs::path& log, int percent, std::chrono::milliseconds timeout);
 
 // The agent as a child process whose exit status the test reads.
 class Agent {
@@ -86,9 +90,10 @@ class E2ETest : public ::testing::Test {
   fs::path slot_file(dfu::Slot slot) const;
   // Whether the slot file starts with exactly `image`.
   bool slot_holds(dfu::Slot slot, const Bytes& image) const;
-  // Runs the agent (with `extra`) until it exits on its own; its log. Fails on timeout.
+  // Runs the agent (with `extra`) until it exits on its own; its log. Fails on timeout or when the exit
+  // status is not `expected_status`.
   std::string run_to_exit(const fs::path& config_file, const std::string& log_name, std::vector<std::string> extra,
-                          std::chrono::seconds timeout = std::chrono::seconds(90));
+                          std::chrono::seconds timeout = std::chrono::seconds(90), int expected_status = 0);
 
   awsfota::testing::TempDir dir{"e2e"};
   std::unique_ptr<jobsd::testing::LocalStack> stack;

@@ -11,16 +11,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 using dfu::Slot;
 
-bool wait_for_progress(const fs::path& log, int percent, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    const auto seen = progress_of(read_text(log));
-    if (!seen.empty() && seen.back() >= percent && seen.back() < 100) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return false;
-}
-
 // Whether `line` appears `times` times in the log within `timeout`.
 bool wait_for_line(const fs::path& log, const std::string& line, std::chrono::milliseconds timeout, int times = 1) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -4,255 +4,50 @@
 // when it asks for a reboot and the test starts it again: that start is the device's next boot.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <fstream>
-#include <random>
-#include <regex>
-#include <thread>
-
-#include "awsfota/adapters/openssl/crypto.hpp"
 #include "awsfota/adapters/posix/block_device.hpp"
-#include "awsfota/image/create.hpp"
-#include "jobsd/local_stack.hpp"
+#include "e2e/e2e_fixture.hpp"
 #include "support/fault_server.hpp"
-#include "support/nginx.hpp"
-#include "support/process.hpp"
 
+namespace awsfota::e2e {
 namespace {
 
-using awsfota::jobsd::testing::LocalStack;
 using awsfota::testing::CertUsage;
-using awsfota::testing::Nginx;
 using awsfota::testing::TempDir;
 using nlohmann::json;
 using namespace std::chrono_literals;
-namespace fs = std::filesystem;
 
-#ifndef AWSFOTA_AGENT_BINARY
-#error "AWSFOTA_AGENT_BINARY must name the awsfota-agent program"
-#endif
-
-const std::string kThing = "dev1";
-const std::string kArn = "arn:aws:iot:us-east-1:000000000000:thing/";
-constexpr std::uint64_t kSlotSize = 4 << 20;
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_bytes(const fs::path& p, const std::vector<std::uint8_t>& bytes) {
-  std::ofstream out(p, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-}
-
-std::string sha256_hex(const std::vector<std::uint8_t>& bytes) {
-  awsfota::openssl::OpenSslCrypto crypto;
-  const auto digest = awsfota::image::sha256_of(crypto, bytes);
-  static const char* hex = "0123456789abcdef";
-  std::string s;
-  for (auto b : digest) {
-    s += hex[b >> 4];
-    s += hex[b & 15];
-  }
-  return s;
-}
-
-// The agent as a child process whose exit status the test reads (ChildProcess does not give it).
-class Agent {
- public:
-  Agent(const fs::path& config, const fs::path& log, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{AWSFOTA_AGENT_BINARY, "--config", config.string()};
-    args.insert(args.end(), extra.begin(), extra.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const std::string log_path = log.string();
-    pid_ = fork();
-    if (pid_ == 0) {
-      FILE* f = std::fopen(log_path.c_str(), "a");
-      if (f != nullptr) {
-        dup2(fileno(f), 1);
-        dup2(fileno(f), 2);
-      }
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-  }
-  ~Agent() {
-    if (pid_ > 0 && !status_) {
-      kill(pid_, SIGKILL);
-      int s = 0;
-      waitpid(pid_, &s, 0);
-    }
-  }
-  Agent(const Agent&) = delete;
-  Agent& operator=(const Agent&) = delete;
-
-  void signal(int sig) { kill(pid_, sig); }
-  // The exit status once the agent has ended within `timeout` (-signal when killed).
-  std::optional<int> wait(std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!status_) {
-      int s = 0;
-      if (waitpid(pid_, &s, WNOHANG) == pid_) {
-        status_ = WIFEXITED(s) ? WEXITSTATUS(s) : -WTERMSIG(s);
-        break;
-      }
-      if (std::chrono::steady_clock::now() >= deadline) break;
-      std::this_thread::sleep_for(20ms);
-    }
-    return status_;
-  }
-
- private:
-  pid_t pid_ = -1;
-  std::optional<int> status_;
-};
-
-bool wait_for_text(const fs::path& file, const std::string& text, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (read_text(file).find(text) != std::string::npos) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return false;
-}
-
-// Percentages of the DL_PROGRESS lines in a log, in order.
-std::vector<int> progress_of(const std::string& log) {
-  std::vector<int> out;
-  static const std::regex line("DL_PROGRESS ([0-9]+)%");
-  for (auto it = std::sregex_iterator(log.begin(), log.end(), line); it != std::sregex_iterator(); ++it) {
-    out.push_back(std::stoi((*it)[1]));
-  }
-  return out;
-}
-
-// True once the log shows download progress of at least `percent` (and less than 100).
-bool wait_for_progress(const fs::path& log, int percent, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    const auto seen = progress_of(read_text(log));
-    if (!seen.empty() && seen.back() >= percent && seen.back() < 100) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
-}
-
-class AgentE2E : public ::testing::Test {
+// The end-to-end fixture (tests/e2e/e2e_fixture.hpp) with the stack up, nginx over HTTPS only when a
+// test asks for it, and a self-test that passes on slot B only (the new image's slot).
+class AgentE2E : public E2ETest {
  protected:
-  void SetUp() override {
-    auto s = LocalStack::start(dir.path() / "stack", {});
-    ASSERT_TRUE(s) << s.error();
-    stack = std::move(*s);
-    ASSERT_EQ(stack->rest("POST", "/things/" + kThing).status, 200);
-    auto device = stack->pki().issue(kThing, {}, CertUsage::Client);
-    ASSERT_TRUE(device) << device.error();
-    device_cert = *device;
+  void SetUp() override { start_stack(); }
 
-    auto key = awsfota::openssl::generate_private_key_pem(awsfota::image::SignatureAlgorithm::EcdsaP256);
-    ASSERT_TRUE(key) << key.error();
-    auto signer = awsfota::openssl::load_private_key_pem(*key);
-    ASSERT_TRUE(signer) << signer.error();
-    signer_ = std::move(*signer);
-    std::ofstream(dir.path() / "signing.pub.pem") << awsfota::openssl::public_key_pem(signer_->public_key());
-
-    fs::create_directories(dir.path() / "files");
-    fs::create_directories(dir.path() / "state");
-    // Slot A runs v1.0.0.
-    write_bytes(dir.path() / "state" / "slot-a.img", make_image({1, 0, 0, 0}, 64 * 1024, 1));
-  }
-
-  std::vector<std::uint8_t> make_image(awsfota::image::ImageVersion version, std::size_t payload_size, unsigned seed) {
-    std::vector<std::uint8_t> payload(payload_size);
-    std::mt19937 rng(seed);
-    for (auto& b : payload) b = static_cast<std::uint8_t>(rng());
-    awsfota::openssl::OpenSslCrypto crypto;
-    auto image = awsfota::image::create_image(payload, {.version = version}, signer_.get(), crypto);
-    EXPECT_TRUE(image) << image.error();
-    return image ? *image : std::vector<std::uint8_t>{};
-  }
-
-  void start_nginx(const std::string& extra_server_config = "") {
-    auto server = stack->pki().issue("files", {"IP:127.0.0.1", "DNS:localhost"});
-    ASSERT_TRUE(server) << server.error();
-    auto n = Nginx::start(dir.path() / "nginx", {.root = dir.path() / "files",
-                                                 .http = false,
-                                                 .https = true,
-                                                 .tls = *server,
-                                                 .extra_server_config = extra_server_config});
-    ASSERT_TRUE(n) << n.error();
-    nginx = std::move(*n);
+  void start_https(const std::string& extra_server_config = "") {
+    start_nginx({.http = false, .https = true, .extra_server_config = extra_server_config});
   }
 
   json config() {
-    const fs::path state = dir.path() / "state";
-    return json{{"endpoint", "127.0.0.1"},
-                {"port", stack->mqtt_port()},
-                {"thing-name", kThing},
-                {"cert", device_cert.cert.string()},
-                {"key", device_cert.key.string()},
-                {"root-ca", stack->pki().ca_cert().string()},
-                {"mqtt", {{"reconnect-min-ms", 100}, {"reconnect-max-ms", 1000}, {"connect-timeout-seconds", 5}}},
-                {"state-dir", state.string()},
-                {"slots", {{"a", (state / "slot-a.img").string()}, {"b", (state / "slot-b.img").string()}, {"size", kSlotSize}}},
-                {"download", {{"ca-file", stack->pki().ca_cert().string()}, {"commit-interval", 65536},
-                              {"retry", {{"initial-delay-ms", 100}, {"max-delay-ms", 1000}}}}},
-                {"progress", {{"min-interval-seconds", 0}, {"min-percent", 10}}},
-                {"verify", {{"public-key", (dir.path() / "signing.pub.pem").string()}}},
-                {"self-test", {{"command", "test \"$AWSFOTA_SLOT\" = B"}, {"timeout-seconds", 20}}},
-                {"reboot", {{"command", ""}}},
-                {"log", {{"progress", "lines"}}}};
+    json c = E2ETest::config();
+    c["self-test"]["command"] = "test \"$AWSFOTA_SLOT\" = B";
+    c["progress"]["min-percent"] = 10;
+    return c;
   }
 
-  fs::path write_config(const json& c, const std::string& name = "agent.json") {
-    const fs::path p = dir.path() / name;
-    std::ofstream(p) << c.dump(2);
-    return p;
+  void create_job(const std::string& id, const Bytes& image, const std::string& file, const std::string& url = "") {
+    E2ETest::create_job(id, document_at(image, file, "v1.0.1", url.empty() ? nginx->https_url(file) : url));
   }
 
-  void create_job(const std::string& id, const std::vector<std::uint8_t>& image, const std::string& file,
-                  std::string url = "") {
-    write_bytes(dir.path() / "files" / file, image);
-    json document = {{"operation", "app_fw_update"},
-                     {"fwversion", "v1.0.1"},
-                     {"size", image.size()},
-                     {"sha256", sha256_hex(image)},
-                     {"location", {{"url", url.empty() ? nginx->https_url(file) : url}}}};
-    json body = {{"targets", {kArn + kThing}}, {"document", document.dump()}};
-    auto r = stack->rest("PUT", "/jobs/" + id, body.dump());
-    ASSERT_EQ(r.status, 200) << r.body.dump();
-  }
-
-  std::string execution_status(const std::string& job) {
-    auto body = stack->rest("GET", "/things/" + kThing + "/jobs/" + job).body;
-    return body["execution"]["status"].is_string() ? body["execution"]["status"].get<std::string>() : body.dump();
-  }
-
-  // Runs the agent to its exit; its log.
   std::string run_to_exit(const fs::path& config_file, const std::string& log_name, std::vector<std::string> extra = {},
                           int expected_status = 0) {
-    const fs::path log = dir.path() / log_name;
-    Agent agent(config_file, log, std::move(extra));
-    auto status = agent.wait(60s);
-    EXPECT_EQ(status, std::optional<int>(expected_status)) << read_text(log);
-    return read_text(log);
+    return E2ETest::run_to_exit(config_file, log_name, std::move(extra), 60s, expected_status);
   }
 
   void interrupt_and_resume(int sig);
-
-  TempDir dir{"agent-e2e"};
-  std::unique_ptr<LocalStack> stack;
-  std::unique_ptr<Nginx> nginx;
-  awsfota::testing::CertFiles device_cert;
-  std::unique_ptr<awsfota::image::ImageSigner> signer_;
 };
 
 TEST_F(AgentE2E, FullUpdateOverHttpsBootsOnTrialPassesSelfTestAndEndsSucceeded) {
-  start_nginx();
+  start_https();
   const auto image = make_image({1, 0, 1, 0}, 300 * 1024, 2);
   create_job("full-1", image, "app-v1.0.1.bin");
   const auto cfg = write_config(config());
@@ -275,12 +70,8 @@ TEST_F(AgentE2E, FullUpdateOverHttpsBootsOnTrialPassesSelfTestAndEndsSucceeded) 
   EXPECT_EQ(execution_status("full-1"), "SUCCEEDED");
 
   // Slot B holds the image and is now the confirmed slot.
-  const std::string slot_b = read_text(dir.path() / "state" / "slot-b.img");
-  ASSERT_GE(slot_b.size(), image.size());
-  EXPECT_TRUE(std::equal(image.begin(), image.end(), slot_b.begin(),
-                         [](std::uint8_t a, char b) { return a == static_cast<std::uint8_t>(b); }));
-  awsfota::posix::FileBootRecordStore boot(dir.path() / "state" / "boot.state");
-  auto record = boot.load();
+  EXPECT_TRUE(slot_holds(dfu::Slot::B, image));
+  auto record = boot_record();
   ASSERT_TRUE(record);
   EXPECT_EQ(record->confirmed, awsfota::dfu::Slot::B);
   EXPECT_FALSE(record->trial.has_value());
@@ -289,7 +80,7 @@ TEST_F(AgentE2E, FullUpdateOverHttpsBootsOnTrialPassesSelfTestAndEndsSucceeded) 
 // Stops the agent with `sig` in the middle of a 2 MiB download (nginx sends 512 KiB/s), then checks
 // that the next start resumes from the committed bytes and the job still ends SUCCEEDED.
 void AgentE2E::interrupt_and_resume(int sig) {
-  start_nginx("    limit_rate 512k;\n");
+  start_https("    limit_rate 512k;\n");
   const auto image = make_image({1, 0, 1, 0}, 2 << 20, 3);
   create_job("resume-1", image, "app-big.bin");
   const auto cfg = write_config(config());
@@ -330,7 +121,7 @@ TEST_F(AgentE2E, SigtermMidDownloadKeepsTheCheckpointAndTheNextStartResumes) { i
 TEST_F(AgentE2E, SigkillMidDownloadIsSurvivedAndTheNextStartResumes) { interrupt_and_resume(SIGKILL); }
 
 TEST_F(AgentE2E, FailedSelfTestReportsFailedAndTheNextBootGoesBackToTheOldImage) {
-  start_nginx();
+  start_https();
   const auto image = make_image({1, 0, 1, 0}, 100 * 1024, 4);
   create_job("bad-1", image, "app-bad.bin");
   json c = config();
@@ -420,3 +211,4 @@ TEST_F(AgentE2E, BadConfigFailsAtStartNamingTheField) {
 }
 
 }  // namespace
+}  // namespace awsfota::e2e
