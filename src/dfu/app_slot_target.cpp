@@ -11,6 +11,8 @@ AppSlotTarget::AppSlotTarget(BlockDevice& slot_a, BlockDevice& slot_b, BootContr
                              const image::CryptoProvider& crypto, AppConfig config)
     : slots_{&slot_a, &slot_b}, boot_(boot), crypto_(crypto), config_(std::move(config)) {}
 
+AppSlotTarget::~AppSlotTarget() = default;
+
 Expected<void, DfuError> AppSlotTarget::begin(const TransferSpec& spec) {
   abort();
   if ((spec.allowed & static_cast<image::ImageKindMask>(image::ImageKind::McuBoot)) == 0) {
@@ -35,6 +37,8 @@ Expected<void, DfuError> AppSlotTarget::begin(const TransferSpec& spec) {
   if (have > 0) {
     if (auto r = dev.read(0, std::span(head_).first(have)); !r) return unexpected(detail::io_error(r.error(), "reading the slot"));
   }
+  // From 0 even when resuming: the follower hashes what the slot holds, including the earlier bytes.
+  follower_ = std::make_unique<SlotFollower>(dev, crypto_, spec.resume_from);
   if (have == head_.size()) return check_header();
   return {};
 }
@@ -46,11 +50,14 @@ Expected<void, DfuError> AppSlotTarget::check_header() {
   if (!header) return unexpected(to_dfu_error(header.error()));
   if (auto r = detail::check_downgrade(header->version, config_.running_version, config_.downgrade); !r) return r;
   head_checked_ = true;
+  // parse_header() checked that the signed region fits in the file.
+  signed_size_ = std::uint64_t{header->header_size} + header->image_size + header->protected_tlv_size;
+  if (follower_) follower_->set_hash_end(signed_size_, spec_.size);
   return {};
 }
 
 Expected<void, DfuError> AppSlotTarget::write(std::uint64_t offset, std::span<const std::uint8_t> bytes) {
-  if (!target_slot_ || finished_) return fail(DfuCause::BadState, "write outside a transfer (call begin first)");
+  if (!target_slot_ || finished_ || !follower_) return fail(DfuCause::BadState, "write outside a transfer (call begin first)");
   if (offset > next_) {
     return fail(DfuCause::BadState, "write at " + std::to_string(offset) + " leaves a gap after " + std::to_string(next_));
   }
@@ -67,20 +74,51 @@ Expected<void, DfuError> AppSlotTarget::write(std::uint64_t offset, std::span<co
       if (auto r = check_header(); !r) return r;
     }
   }
-  BlockDevice& dev = *slots_[static_cast<int>(*target_slot_)];
-  if (auto r = dev.write(next_, bytes); !r) return unexpected(detail::io_error(r.error(), "writing the slot"));
+  if (auto r = follower_->write(next_, bytes); !r) return unexpected(detail::io_error(r.error(), "writing the slot"));
   next_ += bytes.size();
   return {};
 }
 
 Expected<std::uint64_t, DfuError> AppSlotTarget::commit() {
   if (!target_slot_) return fail(DfuCause::BadState, "commit outside a transfer");
-  if (auto r = slots_[static_cast<int>(*target_slot_)]->sync(); !r) {
-    return unexpected(detail::io_error(r.error(), "syncing the slot"));
+  if (!follower_) {  // the whole image was committed before: nothing runs behind us any more
+    if (auto r = slots_[static_cast<int>(*target_slot_)]->sync(); !r) {
+      return unexpected(detail::io_error(r.error(), "syncing the slot"));
+    }
+    durable_ = next_;
+    return durable_;
   }
-  durable_ = next_;
+  auto r = follower_->sync();
+  if (!r) return unexpected(detail::io_error(r.error(), "syncing the slot"));
+  durable_ = *r;
+  if (durable_ == spec_.size) settle_follower();
   return durable_;
 }
+
+// The last byte is durable: take the follower's hash of the slot and stop its threads, so that
+// whatever reads the slot next (the verification, the staging area's digest check) is alone with it.
+void AppSlotTarget::settle_follower() {
+  if (head_checked_) {
+    auto digest = follower_->digest();
+    if (digest) {
+      signed_region_ = image::RegionDigest{signed_size_, digest->prefix};
+      file_sha256_ = digest->whole;
+    } else {
+      hash_error_ = digest.error();
+    }
+  }
+  follower_.reset();
+}
+
+Expected<std::uint64_t, DfuError> AppSlotTarget::start_commit() {
+  if (!target_slot_) return fail(DfuCause::BadState, "commit outside a transfer");
+  if (!follower_) return commit();
+  if (auto r = follower_->request_sync(); !r) return unexpected(detail::io_error(r.error(), "syncing the slot"));
+  durable_ = follower_->durable();
+  return durable_;
+}
+
+std::uint64_t AppSlotTarget::durable_offset() const { return follower_ ? follower_->durable() : durable_; }
 
 Expected<FinishedImage, DfuError> AppSlotTarget::finish() {
   if (!target_slot_) return fail(DfuCause::BadState, "finish outside a transfer");
@@ -90,9 +128,10 @@ Expected<FinishedImage, DfuError> AppSlotTarget::finish() {
   if (!head_checked_) {
     if (auto r = check_header(); !r) return unexpected(r.error());
   }
-  if (auto r = commit(); !r) return unexpected(r.error());
+  if (auto r = commit(); !r) return unexpected(r.error());  // settles the follower
+  if (hash_error_) return unexpected(detail::io_error(*hash_error_, "hashing the slot"));
   auto v = detail::verify_slot(*slots_[static_cast<int>(*target_slot_)], spec_.size, config_.verify, crypto_,
-                               config_.running_version, config_.downgrade);
+                               config_.running_version, config_.downgrade, signed_region_);
   if (v) finished_ = true;
   return v;
 }
@@ -104,6 +143,11 @@ Expected<void, DfuError> AppSlotTarget::schedule() {
 }
 
 void AppSlotTarget::abort() {
+  follower_.reset();
+  signed_region_.reset();
+  file_sha256_.reset();
+  hash_error_.reset();
+  signed_size_ = 0;
   target_slot_.reset();
   head_checked_ = false;
   finished_ = false;

@@ -81,9 +81,11 @@ Expected<void, DfuError> check_downgrade(const image::ImageVersion& candidate,
 Expected<FinishedImage, DfuError> verify_slot(BlockDevice& device, std::uint64_t size, const image::VerifyPolicy& policy,
                                               const image::CryptoProvider& crypto,
                                               const std::optional<image::ImageVersion>& running,
-                                              const image::DowngradePolicy& downgrade) {
+                                              const image::DowngradePolicy& downgrade,
+                                              const std::optional<image::RegionDigest>& signed_region) {
   BlockDeviceReader reader(device);
-  auto v = image::verify_image(reader, size, policy, crypto);
+  auto v = signed_region ? image::verify_image(reader, size, *signed_region, policy, crypto)
+                         : image::verify_image(reader, size, policy, crypto);
   if (!v) return unexpected(to_dfu_error(v.error()));
   if (auto r = check_downgrade(v->header.version, running, downgrade); !r) return unexpected(r.error());
   FinishedImage out;

@@ -20,11 +20,13 @@ inline DfuError io_error(const IoError& e, const std::string& what) {
 // The slot that is not running, per boot control.
 Expected<Slot, DfuError> inactive_slot(BootControl& boot);
 
-// Verify the image in the first `size` bytes of `device`, then the downgrade rule.
+// Verify the image in the first `size` bytes of `device`, then the downgrade rule. `signed_region`:
+// the hash of the slot's signed region when the caller already read it back (image::RegionDigest).
 Expected<FinishedImage, DfuError> verify_slot(BlockDevice& device, std::uint64_t size, const image::VerifyPolicy& policy,
                                               const image::CryptoProvider& crypto,
                                               const std::optional<image::ImageVersion>& running,
-                                              const image::DowngradePolicy& downgrade);
+                                              const image::DowngradePolicy& downgrade,
+                                              const std::optional<image::RegionDigest>& signed_region = std::nullopt);
 
 Expected<void, DfuError> check_downgrade(const image::ImageVersion& candidate,
                                          const std::optional<image::ImageVersion>& running,

@@ -77,16 +77,15 @@ Expected<void, ImageError> check_signature(const ParsedImage& img, const PublicK
   return {};
 }
 
-}  // namespace
-
-Expected<VerifiedImage, ImageError> verify_image(ByteReader& reader, std::uint64_t file_size,
-                                                 const VerifyPolicy& policy, const CryptoProvider& crypto) {
-  auto img = parse_image(reader, file_size);
-  if (!img) return unexpected(img.error());
+Expected<VerifiedImage, ImageError> verify_parsed(ByteReader& reader, const ParsedImage* img,
+                                                  const RegionDigest* known, const VerifyPolicy& policy,
+                                                  const CryptoProvider& crypto) {
   const TlvEntry* sha = find_tlv(img->tlvs, TlvType::Sha256);
   if (sha == nullptr) return fail(ImageErrorCode::MissingSha256, "the image has no SHA-256 TLV (0x10)");
 
-  auto digest = hash_region(reader, img->layout.signed_size, crypto);
+  auto digest = known != nullptr && known->size == img->layout.signed_size
+                    ? Expected<Sha256Digest, ImageError>(known->sha256)
+                    : hash_region(reader, img->layout.signed_size, crypto);
   if (!digest) return unexpected(digest.error());
   if (!std::equal(digest->begin(), digest->end(), sha->value.begin(), sha->value.end())) {
     return fail(ImageErrorCode::HashMismatch, "SHA-256 of header+payload is " + to_hex(*digest) +
@@ -98,6 +97,23 @@ Expected<VerifiedImage, ImageError> verify_image(ByteReader& reader, std::uint64
     out.signature_checked = true;
   }
   return out;
+}
+
+}  // namespace
+
+Expected<VerifiedImage, ImageError> verify_image(ByteReader& reader, std::uint64_t file_size,
+                                                 const VerifyPolicy& policy, const CryptoProvider& crypto) {
+  auto img = parse_image(reader, file_size);
+  if (!img) return unexpected(img.error());
+  return verify_parsed(reader, &*img, nullptr, policy, crypto);
+}
+
+Expected<VerifiedImage, ImageError> verify_image(ByteReader& reader, std::uint64_t file_size,
+                                                 const RegionDigest& signed_region, const VerifyPolicy& policy,
+                                                 const CryptoProvider& crypto) {
+  auto img = parse_image(reader, file_size);
+  if (!img) return unexpected(img.error());
+  return verify_parsed(reader, &*img, &signed_region, policy, crypto);
 }
 
 Expected<VerifiedImage, ImageError> verify_image(std::span<const std::uint8_t> image, const VerifyPolicy& policy,

@@ -62,7 +62,7 @@ void DfuStaging::reset() {
   active_ = nullptr;
   kind_ = image::ImageKind::Unknown;
   head_.clear();
-  offset_ = durable_ = 0;
+  offset_ = durable_ = commit_requested_ = 0;
   total_.reset();
   verified_ = false;
   failure_ = fota::ErrorCause::None;
@@ -137,11 +137,16 @@ Expected<void, dfu::DfuError> DfuStaging::reopen(const Record& record, std::uint
   active_ = route;
   kind_ = record.kind;
   total_ = record.size;
-  offset_ = durable_ = resume_from;
+  offset_ = durable_ = commit_requested_ = resume_from;
   return {};
 }
 
-Expected<void, dfu::DfuError> DfuStaging::check_sha256(const std::string& hex, std::uint64_t size) {
+Expected<std::string, dfu::DfuError> DfuStaging::staged_file_sha256(std::uint64_t size) {
+  // The target may have hashed the file while reading it back behind the writer (AppSlotTarget does);
+  // it hands that over once the last byte is committed. Committing again is no more than a sync here:
+  // flush() or the restart's reopen at the end already made every byte durable.
+  if (auto c = active_->target->commit(); !c) return unexpected(c.error());
+  if (auto staged = active_->target->staged_sha256()) return image::to_hex(*staged);
   dfu::BlockDevice* device = active_->file_device ? active_->file_device() : nullptr;
   if (!device) return unexpected(error(dfu::DfuCause::BadState, "no device to read the staged file from"));
   auto hasher = crypto_.sha256();
@@ -154,7 +159,13 @@ Expected<void, dfu::DfuError> DfuStaging::check_sha256(const std::string& hex, s
     hasher->update(std::span(buffer).first(n));
     at += n;
   }
-  const std::string got = image::to_hex(hasher->finish());
+  return image::to_hex(hasher->finish());
+}
+
+Expected<void, dfu::DfuError> DfuStaging::check_sha256(const std::string& hex, std::uint64_t size) {
+  auto staged = staged_file_sha256(size);
+  if (!staged) return unexpected(staged.error());
+  const std::string& got = *staged;
   std::string want = hex;
   std::transform(want.begin(), want.end(), want.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (got != want) {
@@ -278,10 +289,13 @@ Expected<void, std::string> DfuStaging::write(std::span<const std::byte> bytes) 
     if (auto r = active_->target->write(offset_, data); !r) return unexpected(fail(r.error()));
     offset_ += data.size();
   }
-  if (offset_ - durable_ >= options_.commit_interval) {
-    auto c = active_->target->commit();
+  // A checkpoint every commit_interval bytes. The target makes it durable behind the download where
+  // it can (start_commit); durable_ follows what it reports, so it is never ahead of the disk.
+  if (offset_ - commit_requested_ >= options_.commit_interval) {
+    auto c = active_->target->start_commit();
     if (!c) return unexpected(fail(c.error()));
-    durable_ = *c;
+    commit_requested_ = offset_;
+    durable_ = std::max(durable_, *c);
   }
   return {};
 }

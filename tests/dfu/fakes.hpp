@@ -30,6 +30,9 @@ class FakeDevice final : public dfu::BlockDevice {
     if (fail_writes_after) --*fail_writes_after;
     if (offset > current_.size() || bytes.size() > current_.size() - offset) return unexpected(dfu::IoError{"no space", 28});
     std::copy(bytes.begin(), bytes.end(), current_.begin() + static_cast<std::ptrdiff_t>(offset));
+    if (corrupt_at && *corrupt_at >= offset && *corrupt_at - offset < bytes.size()) {
+      current_[static_cast<std::size_t>(*corrupt_at)] ^= 0x01;  // a medium that does not keep what it got
+    }
     pending_.push_back({offset, std::vector<std::uint8_t>(bytes.begin(), bytes.end())});
     return {};
   }
@@ -77,6 +80,7 @@ class FakeDevice final : public dfu::BlockDevice {
   std::uint64_t erases = 0;
   std::optional<std::uint64_t> fail_writes_after;
   bool fail_next_sync = false;
+  std::optional<std::uint64_t> corrupt_at;  // the byte at this offset is stored flipped
 
  private:
   struct Pending {

@@ -43,8 +43,10 @@ class ScriptedTarget final : public dfu::DfuTarget {
     return {};
   }
   void abort() override { ++aborts; }
+  std::optional<image::Sha256Digest> staged_sha256() const override { return staged; }
 
   testing::FakeDevice device{4096};
+  std::optional<image::Sha256Digest> staged;  // what the target says it read back
   std::vector<dfu::TransferSpec> begins;
   std::uint64_t next = 0;
   int commits = 0, finishes = 0, schedules = 0, aborts = 0;
@@ -247,6 +249,21 @@ TEST(DfuStaging, VerifyChecksTheDocumentsSha256AndThenFinishes) {
   EXPECT_EQ(rig.results.seen.back(), "verified");
   EXPECT_EQ(rig.results.verified, fota::ImageKind::Mcuboot);
   EXPECT_EQ(rig.app.finishes, 1);
+}
+
+TEST(DfuStaging, VerifyTakesTheTargetsOwnDigestOfTheStagedFileInsteadOfReadingItAgain) {
+  Rig rig;
+  auto file = file_of(image::ImageKind::McuBoot, 100);
+  rig.staging->prepare({.job_id = "j1", .expected_size = 100});
+  ASSERT_TRUE(rig.feed(file));
+  ASSERT_TRUE(rig.staging->flush());
+  auto other = file;
+  other[50] ^= 1;
+  rig.app.staged = image::sha256_of(rig.crypto, other);  // differs from the device's bytes on purpose
+  rig.staging->verify({.job_id = "j1", .expected_size = 100, .sha256 = sha256_hex(file)});
+  EXPECT_EQ(rig.results.cause, ErrorCause::HashMismatch);  // so the target's digest is what was compared
+  rig.staging->verify({.job_id = "j1", .expected_size = 100, .sha256 = sha256_hex(other)});
+  EXPECT_EQ(rig.results.seen.back(), "verified");
 }
 
 TEST(DfuStaging, WrongSha256FailsWithHashMismatchWithoutFinishing) {

@@ -14,10 +14,12 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 #include "awsfota/dfu/block_device.hpp"
 #include "awsfota/dfu/boot_control.hpp"
+#include "awsfota/dfu/slot_follower.hpp"
 #include "awsfota/dfu/target.hpp"
 
 namespace awsfota::dfu {
@@ -29,7 +31,17 @@ struct AppConfig {
 };
 
 // Full MCUboot images, streamed straight into the inactive slot; resumable at any committed offset.
-// Memory: a 32-byte header copy and, in finish(), the verifier's 64 KiB buffer and the TLV area.
+//
+// Speed without weaker guarantees: during a transfer a SlotFollower (slot_follower.hpp) works behind
+// the writer on two threads. Its hasher reads the slot back as the bytes land and hashes the signed
+// region; its syncer runs the fsyncs that start_commit() asks for, so the download thread never waits
+// on the disk. Once the last byte is committed (commit() at the end, or finish()) the follower hands
+// over its hash and stops, so nothing runs behind later readers of the slot. finish() then verifies
+// the image as it is in the slot: header and TLV area read from the slot, the SHA-256 TLV compared
+// with the follower's hash of the slot's signed region (read back from the slot, not taken from the
+// network), then key hash and signature. Why that hash is of the slot's content: slot_follower.hpp.
+// A begin() with resume_from = size (finish() again after a power loss) re-reads the whole slot.
+// Memory: a 32-byte header copy, the follower's 512 KiB buffer and, in finish(), the TLV area.
 class AppSlotTarget final : public DfuTarget {
  public:
   AppSlotTarget(BlockDevice& slot_a, BlockDevice& slot_b, BootControl& boot, const image::CryptoProvider& crypto,
@@ -37,17 +49,27 @@ class AppSlotTarget final : public DfuTarget {
   [[nodiscard]] Expected<void, DfuError> begin(const TransferSpec& spec) override;
   [[nodiscard]] Expected<void, DfuError> write(std::uint64_t offset, std::span<const std::uint8_t> bytes) override;
   [[nodiscard]] Expected<std::uint64_t, DfuError> commit() override;
+  [[nodiscard]] Expected<std::uint64_t, DfuError> start_commit() override;
   [[nodiscard]] Expected<FinishedImage, DfuError> finish() override;
   [[nodiscard]] Expected<void, DfuError> schedule() override;
   void abort() override;
+  ~AppSlotTarget() override;
 
-  [[nodiscard]] std::uint64_t durable_offset() const { return durable_; }
+  [[nodiscard]] std::optional<image::Sha256Digest> staged_sha256() const override { return file_sha256_; }
+
+  [[nodiscard]] std::uint64_t durable_offset() const;
   [[nodiscard]] std::optional<Slot> target_slot() const { return target_slot_; }
 
  private:
   Expected<void, DfuError> check_header();
+  void settle_follower();
 
   BlockDevice* slots_[2];
+  std::unique_ptr<SlotFollower> follower_;  // from begin() until the last byte is committed
+  std::uint64_t signed_size_ = 0;           // from the header
+  std::optional<image::RegionDigest> signed_region_;  // the follower's hash of the slot's signed region
+  std::optional<image::Sha256Digest> file_sha256_;     // and of the whole file
+  std::optional<IoError> hash_error_;                  // or why it has none
   BootControl& boot_;
   const image::CryptoProvider& crypto_;
   AppConfig config_;

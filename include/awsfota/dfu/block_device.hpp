@@ -47,7 +47,9 @@ enum class MapMode { Read, Write };
 // - read() fills all of `out` or fails.
 // - erase() makes [offset, offset+length) read back as erased (0xff on flash, zeros on a file or
 //   as the backend documents); it may be slow and is durable after sync().
-// - Implementations need not be thread-safe.
+// - Implementations need not be thread-safe. Those that are say so with concurrent_access(): then
+//   read(), write() and sync() may run at the same time on different threads (the application slot
+//   target reads back and syncs behind its writer); otherwise its users serialize their calls.
 class BlockDevice {
  public:
   virtual ~BlockDevice() = default;
@@ -56,6 +58,7 @@ class BlockDevice {
   [[nodiscard]] virtual Expected<void, IoError> write(std::uint64_t offset, std::span<const std::uint8_t> bytes) = 0;
   [[nodiscard]] virtual Expected<void, IoError> sync() = 0;
   [[nodiscard]] virtual Expected<void, IoError> erase(std::uint64_t offset, std::uint64_t length) = 0;
+  [[nodiscard]] virtual bool concurrent_access() const { return false; }
   // [0, length) as memory; length <= size(). Read mode must not be written through. The mapping must
   // not outlive the device. The default copies into the heap with read() and, in write mode, writes
   // back with write() + sync() on flush(); backends that can map override it.

@@ -80,6 +80,12 @@ using DfuEventSink = std::function<void(DfuEvent)>;
 //   leave a gap; bytes past `size` are refused.
 // - commit() makes everything written so far durable and returns that offset; after a power loss a
 //   new target's begin() with resume_from = that offset continues there.
+// - start_commit() is commit() without the wait, for a writer that must not stall: it starts making
+//   everything written so far durable and returns the offset that is durable now (possibly behind;
+//   never ahead of the disk). The default is the blocking commit().
+// - staged_sha256(): once the last byte is committed, the SHA-256 of the whole file as the target
+//   read it back from its device, if it computed one on the way (the application slot target does),
+//   so that a check of the job document's digest needs no second pass. Default: none.
 // - finish() after the last byte: verifies (the delta target applies first); it may be run again
 //   after a power loss inside it (begin() with resume_from = size, then finish()). schedule() after
 //   a successful finish() arranges the install (trial boot, modem apply). abort() drops the
@@ -90,6 +96,8 @@ class DfuTarget {
   [[nodiscard]] virtual Expected<void, DfuError> begin(const TransferSpec& spec) = 0;
   [[nodiscard]] virtual Expected<void, DfuError> write(std::uint64_t offset, std::span<const std::uint8_t> bytes) = 0;
   [[nodiscard]] virtual Expected<std::uint64_t, DfuError> commit() = 0;
+  [[nodiscard]] virtual Expected<std::uint64_t, DfuError> start_commit() { return commit(); }
+  [[nodiscard]] virtual std::optional<image::Sha256Digest> staged_sha256() const { return std::nullopt; }
   [[nodiscard]] virtual Expected<FinishedImage, DfuError> finish() = 0;
   [[nodiscard]] virtual Expected<void, DfuError> schedule() = 0;
   virtual void abort() = 0;

@@ -34,6 +34,10 @@ class Sha256Hasher {
   virtual ~Sha256Hasher() = default;
   virtual void update(std::span<const std::uint8_t> bytes) = 0;
   [[nodiscard]] virtual Sha256Digest finish() = 0;
+  // A second hasher with the same state, so that one pass yields the digest of a prefix and of the
+  // whole (finish the copy at the prefix, go on with this one). Null where the backend cannot copy its
+  // state; callers then hash twice.
+  [[nodiscard]] virtual std::unique_ptr<Sha256Hasher> clone() const { return nullptr; }
 };
 
 // The signature schemes MCUboot images carry, with their TLV types (see mcuboot.hpp).

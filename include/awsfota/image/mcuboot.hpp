@@ -164,6 +164,23 @@ struct VerifiedImage {
                                                                const VerifyPolicy& policy,
                                                                const CryptoProvider& crypto);
 
+// The SHA-256 of an image's first `size` bytes, computed by the caller as it went (a DFU target that
+// hashes a slot while it is being written).
+struct RegionDigest {
+  std::uint64_t size = 0;
+  Sha256Digest sha256{};
+};
+
+// verify_image() without its hash pass: `signed_region` stands for the hash of header + payload +
+// protected TLVs. When its size is not the parsed signed region's, the region is hashed through the
+// reader as verify_image() does, so a wrong guess costs time, never correctness.
+//
+//   auto v = verify_image(reader, size, RegionDigest{signed_size, digest}, policy, crypto);
+[[nodiscard]] Expected<VerifiedImage, ImageError> verify_image(ByteReader& reader, std::uint64_t file_size,
+                                                               const RegionDigest& signed_region,
+                                                               const VerifyPolicy& policy,
+                                                               const CryptoProvider& crypto);
+
 // TLV type that carries signatures of `algorithm`.
 [[nodiscard]] TlvType signature_tlv_type(SignatureAlgorithm algorithm);
 

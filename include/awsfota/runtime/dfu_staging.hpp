@@ -105,6 +105,7 @@ class DfuStaging final : public fota::DfuTarget, public StagingSink {
   Route* route_for(image::ImageKind kind);
   Expected<void, dfu::DfuError> pick(std::uint64_t resume_from);   // from head_ (or record_)
   Expected<void, dfu::DfuError> reopen(const Record& record, std::uint64_t resume_from);
+  Expected<std::string, dfu::DfuError> staged_file_sha256(std::uint64_t size);
   Expected<void, dfu::DfuError> check_sha256(const std::string& hex, std::uint64_t size);
   std::string fail(const dfu::DfuError& error);  // records the cause, returns the sentence
   void reset();
@@ -126,6 +127,7 @@ class DfuStaging final : public fota::DfuTarget, public StagingSink {
   std::vector<std::uint8_t> head_;  // first bytes, until the kind is known
   std::uint64_t offset_ = 0;
   std::uint64_t durable_ = 0;
+  std::uint64_t commit_requested_ = 0;  // offset_ at the last start_commit()
   bool verified_ = false;
   fota::ErrorCause failure_ = fota::ErrorCause::None;
 };

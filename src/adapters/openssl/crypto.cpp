@@ -39,6 +39,11 @@ class EvpSha256 final : public image::Sha256Hasher {
     ctx_.reset();
     return out;
   }
+  std::unique_ptr<image::Sha256Hasher> clone() const override {
+    auto copy = std::make_unique<EvpSha256>();
+    if (!ctx_ || !copy->ctx_ || EVP_MD_CTX_copy_ex(copy->ctx_.get(), ctx_.get()) != 1) return nullptr;
+    return copy;
+  }
 
  private:
   MdCtx ctx_;

@@ -34,6 +34,8 @@ class PosixBlockDevice final : public dfu::BlockDevice {
   [[nodiscard]] Expected<void, dfu::IoError> sync() override;
   // Files: zeros (hole punched, or written); block devices: zeros written.
   [[nodiscard]] Expected<void, dfu::IoError> erase(std::uint64_t offset, std::uint64_t length) override;
+  // pread, pwrite and fsync of one descriptor may run concurrently.
+  [[nodiscard]] bool concurrent_access() const override { return true; }
   // mmap of the file or device (shared). Read mode: bytes past the end of a shorter file read as zeros.
   // Write mode: a regular file gets its blocks allocated first (fallocate), so a full disk is an
   // ENOSPC error here rather than a SIGBUS later; flush() is msync + fsync. Where fallocate is not
