@@ -58,25 +58,10 @@ Expected<void, DfuError> AppSlotTarget::check_header() {
 
 Expected<void, DfuError> AppSlotTarget::write(std::uint64_t offset, std::span<const std::uint8_t> bytes) {
   if (!target_slot_ || finished_ || !follower_) return fail(DfuCause::BadState, "write outside a transfer (call begin first)");
-  if (offset > next_) {
-    return fail(DfuCause::BadState, "write at " + std::to_string(offset) + " leaves a gap after " + std::to_string(next_));
-  }
-  if (offset + bytes.size() <= next_) return {};  // all already written
-  bytes = bytes.subspan(static_cast<std::size_t>(next_ - offset));
-  if (bytes.size() > spec_.size - next_) {
-    return fail(DfuCause::TooLarge, "the server sent more than the " + std::to_string(spec_.size) + " bytes announced");
-  }
   // The header is checked before the bytes that complete it are written.
-  if (next_ < head_.size()) {
-    const std::size_t n = std::min(bytes.size(), head_.size() - static_cast<std::size_t>(next_));
-    std::copy_n(bytes.begin(), n, head_.begin() + static_cast<std::ptrdiff_t>(next_));
-    if (next_ + n == head_.size() || next_ + n == spec_.size) {
-      if (auto r = check_header(); !r) return r;
-    }
-  }
-  if (auto r = follower_->write(next_, bytes); !r) return unexpected(detail::io_error(r.error(), "writing the slot"));
-  next_ += bytes.size();
-  return {};
+  return detail::take_in_order(
+      head_, next_, spec_.size, offset, bytes, [this] { return check_header(); },
+      [this](std::uint64_t at, std::span<const std::uint8_t> part) { return follower_->write(at, part); }, "writing the slot");
 }
 
 Expected<std::uint64_t, DfuError> AppSlotTarget::commit() {
@@ -137,9 +122,7 @@ Expected<FinishedImage, DfuError> AppSlotTarget::finish() {
 }
 
 Expected<void, DfuError> AppSlotTarget::schedule() {
-  if (!finished_ || !target_slot_) return fail(DfuCause::BadState, "schedule before a verified finish");
-  if (auto r = boot_.request_trial(*target_slot_); !r) return fail(DfuCause::BackendFailed, "boot control: " + r.error().reason);
-  return {};
+  return detail::schedule_trial(boot_, finished_ ? target_slot_ : std::nullopt);
 }
 
 void AppSlotTarget::abort() {

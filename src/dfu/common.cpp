@@ -1,5 +1,8 @@
 #include "dfu/common.hpp"
 
+#include <algorithm>
+#include <string>
+
 namespace awsfota::dfu {
 
 const char* to_string(DfuCause cause) {
@@ -94,6 +97,34 @@ Expected<FinishedImage, DfuError> verify_slot(BlockDevice& device, std::uint64_t
   out.version = v->header.version;
   out.sha256 = v->sha256;
   return out;
+}
+
+
+
+Expected<std::span<const std::uint8_t>, DfuError> unheld_part(std::uint64_t next, std::uint64_t size, std::uint64_t offset,
+                                                              std::span<const std::uint8_t> bytes) {
+  if (offset > next) {
+    return fail(DfuCause::BadState, "write at " + std::to_string(offset) + " leaves a gap after " + std::to_string(next));
+  }
+  if (offset + bytes.size() <= next) return std::span<const std::uint8_t>{};
+  bytes = bytes.subspan(static_cast<std::size_t>(next - offset));
+  if (bytes.size() > size - next) {
+    return fail(DfuCause::TooLarge, "the server sent more than the " + std::to_string(size) + " bytes announced");
+  }
+  return bytes;
+}
+
+Expected<void, DfuError> schedule_trial(BootControl& boot, std::optional<Slot> verified_slot) {
+  if (!verified_slot) return fail(DfuCause::BadState, "schedule before a verified finish");
+  if (auto r = boot.request_trial(*verified_slot); !r) return fail(DfuCause::BackendFailed, "boot control: " + r.error().reason);
+  return {};
+}
+
+bool fill_head(std::span<std::uint8_t> head, std::uint64_t next, std::uint64_t size, std::span<const std::uint8_t> bytes) {
+  if (next >= head.size()) return false;
+  const std::size_t n = std::min(bytes.size(), head.size() - static_cast<std::size_t>(next));
+  std::copy_n(bytes.begin(), n, head.begin() + static_cast<std::ptrdiff_t>(next));
+  return next + n == head.size() || next + n == size;
 }
 
 }  // namespace detail

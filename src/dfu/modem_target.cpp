@@ -54,24 +54,9 @@ Expected<void, DfuError> ModemTarget::check_head() {
 
 Expected<void, DfuError> ModemTarget::write(std::uint64_t offset, std::span<const std::uint8_t> bytes) {
   if (!active_ || finished_) return fail(DfuCause::BadState, "write outside a transfer (call begin first)");
-  if (offset > next_) {
-    return fail(DfuCause::BadState, "write at " + std::to_string(offset) + " leaves a gap after " + std::to_string(next_));
-  }
-  if (offset + bytes.size() <= next_) return {};
-  bytes = bytes.subspan(static_cast<std::size_t>(next_ - offset));
-  if (bytes.size() > spec_.size - next_) {
-    return fail(DfuCause::TooLarge, "the server sent more than the " + std::to_string(spec_.size) + " bytes announced");
-  }
-  if (next_ < head_.size()) {
-    const std::size_t n = std::min(bytes.size(), head_.size() - static_cast<std::size_t>(next_));
-    std::copy_n(bytes.begin(), n, head_.begin() + static_cast<std::ptrdiff_t>(next_));
-    if (next_ + n == head_.size() || next_ + n == spec_.size) {
-      if (auto r = check_head(); !r) return r;
-    }
-  }
-  if (auto r = staging_.write(next_, bytes); !r) return unexpected(detail::io_error(r.error(), "writing the staging area"));
-  next_ += bytes.size();
-  return {};
+  return detail::take_in_order(
+      head_, next_, spec_.size, offset, bytes, [this] { return check_head(); },
+      [this](std::uint64_t at, std::span<const std::uint8_t> part) { return staging_.write(at, part); }, "writing the staging area");
 }
 
 Expected<std::uint64_t, DfuError> ModemTarget::commit() {
