@@ -22,7 +22,7 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 using awsfota::testing::FaultServer;
 
-constexpr const char* kSpec = "signed,rate=196608";  // about 5 s for 1 MiB
+constexpr const char* kSpec = "signed,rate=131072";  // about 8 s for 1 MiB
 
 // One request as the file server saw it: the answer, the first byte asked for, and the link's expiry.
 struct Fetch {
@@ -74,12 +74,13 @@ TEST_F(E2ETest, PresignedLinkExpiringMidDownloadIsRefreshedAndTheDownloadResumes
   std::string first_expires;
   {
     Agent agent(cfg, log);
-    // Under way on the first link.
+    // Under way on the first link: two fragments asked for. (The server's own record, not the agent's
+    // progress lines: those follow durable offsets and lag on a busy machine, which once let the whole
+    // download finish before the clock moved.)
     const auto deadline = std::chrono::steady_clock::now() + 30s;
     while (first_expires.empty() && std::chrono::steady_clock::now() < deadline && !agent.ended()) {
-      const auto p = progress_of(read_text(log));
       const auto seen = fetches_of(**server);
-      if (!p.empty() && p.back() >= 10 && !seen.empty() && seen.front().status == 206) first_expires = seen.front().expires;
+      if (seen.size() >= 2 && seen.front().status == 206) first_expires = seen.front().expires;
       if (first_expires.empty()) std::this_thread::sleep_for(20ms);
     }
     ASSERT_FALSE(first_expires.empty()) << read_text(log) << describe(fetches_of(**server));
