@@ -99,8 +99,6 @@ Expected<FinishedImage, DfuError> verify_slot(BlockDevice& device, std::uint64_t
   return out;
 }
 
-
-
 Expected<std::span<const std::uint8_t>, DfuError> unheld_part(std::uint64_t next, std::uint64_t size, std::uint64_t offset,
                                                               std::span<const std::uint8_t> bytes) {
   if (offset > next) {

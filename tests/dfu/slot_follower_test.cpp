@@ -10,19 +10,14 @@
 
 #include "awsfota/adapters/openssl/crypto.hpp"
 #include "dfu/fakes.hpp"
+#include "image/image_test_util.hpp"
 
 using namespace awsfota;
 using namespace awsfota::dfu;
 using awsfota::testing::FakeDevice;
+using awsfota::testing::random_bytes;
 
 namespace {
-
-std::vector<std::uint8_t> pattern(std::size_t n, std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<std::uint8_t> out(n);
-  for (auto& b : out) b = static_cast<std::uint8_t>(rng());
-  return out;
-}
 
 image::Sha256Digest sha_of(std::span<const std::uint8_t> bytes) {
   openssl::OpenSslCrypto crypto;
@@ -122,7 +117,7 @@ void write_all(SlotFollower& f, std::span<const std::uint8_t> data, std::size_t 
 
 TEST(SlotFollower, DigestIsTheHashOfTheRegionAsWrittenInOrder) {
   openssl::OpenSslCrypto crypto;
-  const auto data = pattern(3'000'000, 1);
+  const auto data = random_bytes(3'000'000, 1);
   RecordingDevice dev(data.size(), true);
   std::mt19937 rng(7);
   SlotFollower f(dev, crypto, 0);
@@ -139,7 +134,7 @@ TEST(SlotFollower, DigestIsTheHashOfTheRegionAsWrittenInOrder) {
 
 TEST(SlotFollower, HashesWhatTheSlotHoldsIncludingBytesFromBeforeAResume) {
   openssl::OpenSslCrypto crypto;
-  const auto data = pattern(1'000'000, 2);
+  const auto data = random_bytes(1'000'000, 2);
   RecordingDevice dev(data.size(), true);
   auto earlier = data;
   earlier[1000] ^= 0xff;  // the previous process left this in the slot: the hash must see it
@@ -157,7 +152,7 @@ TEST(SlotFollower, HashesWhatTheSlotHoldsIncludingBytesFromBeforeAResume) {
 
 TEST(SlotFollower, DurableOffsetIsNeverAheadOfWhatTheDeviceSynced) {
   openssl::OpenSslCrypto crypto;
-  const auto data = pattern(4'000'000, 3);
+  const auto data = random_bytes(4'000'000, 3);
   RecordingDevice dev(data.size(), true);
   SlotFollower f(dev, crypto, 0);
   std::mt19937 rng(9);
@@ -183,7 +178,7 @@ TEST(SlotFollower, DurableOffsetIsNeverAheadOfWhatTheDeviceSynced) {
 
 TEST(SlotFollower, AReadErrorOfTheHasherComesBackFromDigest) {
   openssl::OpenSslCrypto crypto;
-  const auto data = pattern(2'000'000, 4);
+  const auto data = random_bytes(2'000'000, 4);
   RecordingDevice dev(data.size(), true);
   dev.fail_reads_from = 1'500'000;
   std::mt19937 rng(10);
@@ -198,7 +193,7 @@ TEST(SlotFollower, AReadErrorOfTheHasherComesBackFromDigest) {
 
 TEST(SlotFollower, ABackgroundSyncErrorFailsTheNextWriteAndSync) {
   openssl::OpenSslCrypto crypto;
-  const auto data = pattern(100'000, 5);
+  const auto data = random_bytes(100'000, 5);
   RecordingDevice dev(data.size(), true);
   dev.fail_syncs = true;
   SlotFollower f(dev, crypto, 0);
@@ -216,7 +211,7 @@ TEST(SlotFollower, ABackgroundSyncErrorFailsTheNextWriteAndSync) {
 
 TEST(SlotFollower, StopsCleanlyInTheMiddleOfHashingAndSyncing) {
   openssl::OpenSslCrypto crypto;
-  const auto data = pattern(8'000'000, 6);
+  const auto data = random_bytes(8'000'000, 6);
   RecordingDevice dev(data.size(), true);
   dev.read_delay = std::chrono::microseconds(2000);  // the hasher is far behind when we stop
   dev.sync_delay = std::chrono::microseconds(5000);
@@ -234,7 +229,7 @@ TEST(SlotFollower, StopsCleanlyInTheMiddleOfHashingAndSyncing) {
 
 TEST(SlotFollower, SerializesDeviceCallsWhenTheDeviceIsNotThreadSafe) {
   openssl::OpenSslCrypto crypto;
-  const auto data = pattern(3'000'000, 7);
+  const auto data = random_bytes(3'000'000, 7);
   RecordingDevice dev(data.size(), false);
   dev.read_delay = std::chrono::microseconds(300);
   SlotFollower f(dev, crypto, 0);
@@ -296,7 +291,7 @@ class NoCloneCrypto final : public image::CryptoProvider {
 
 TEST(SlotFollower, WithoutACopyableHashStateItGivesThePrefixDigestOnly) {
   NoCloneCrypto crypto;
-  const auto data = pattern(1'200'000, 8);
+  const auto data = random_bytes(1'200'000, 8);
   RecordingDevice dev(data.size(), true);
   SlotFollower f(dev, crypto, 0);
   f.set_hash_end(700'000, data.size());
