@@ -61,6 +61,7 @@ const char* state_name(awsfota::dfu::BootState s) {
     case awsfota::dfu::BootState::Confirmed: return "confirmed";
     case awsfota::dfu::BootState::TrialPending: return "trial-pending";
     case awsfota::dfu::BootState::Trial: return "trial";
+    case awsfota::dfu::BootState::RevertPending: return "revert-pending";
   }
   return "unknown";
 }
@@ -109,7 +110,7 @@ int revert(const Options& o, awsfota::posix::FileBootRecordStore& store) {
   auto s = boot.status();
   if (!s) return report(s.error(), o.state);
   if (auto r = boot.revert(); !r) return report(r.error(), o.state);
-  if (s->state == awsfota::dfu::BootState::Confirmed) {
+  if (s->state == awsfota::dfu::BootState::Confirmed || s->state == awsfota::dfu::BootState::RevertPending) {
     std::cerr << "awsfota-boot: nothing to revert\n";
   } else {
     std::cerr << "awsfota-boot: the next boot starts slot " << to_string(s->confirmed) << "\n";

@@ -76,7 +76,7 @@ class EngineDriver {
     }
     engine_.emplace(std::move(*e));
     Started s;
-    s.boot = static_cast<BootOutcome>(b.next(4));
+    s.boot = static_cast<BootOutcome>(b.next(5));
     if (saved_ && b.next(4) != 0) s.checkpoint = saved_;
     else if (b.next(8) == 0) s.checkpoint_error = "checkpoint: crc32 mismatch (file damaged)";
     if (s.checkpoint) {

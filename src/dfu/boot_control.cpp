@@ -35,6 +35,8 @@ BootStatus status_of(const BootRecord& r) {
     s.state = BootState::Trial;
   } else if (r.trial && !r.trial_booted) {
     s.state = BootState::TrialPending;
+  } else if (r.booted != r.confirmed) {
+    s.state = BootState::RevertPending;
   } else {
     s.state = BootState::Confirmed;
   }
@@ -49,6 +51,12 @@ Expected<BootRecord, BootError> with_trial_requested(const BootRecord& r, Slot s
   if (r.trial && r.trial_booted) {
     return unexpected(BootError{BootErrorCode::InvalidRequest,
                                 "a trial is running unconfirmed; confirm or revert it before requesting another"});
+  }
+  if (slot == r.confirmed) {
+    // Only reachable while a rejected trial still runs: its slot is busy, the other one is the fallback.
+    return unexpected(BootError{BootErrorCode::InvalidRequest,
+                                std::string("slot ") + to_string(slot) +
+                                    " is the confirmed fallback; reboot back to it before another update"});
   }
   BootRecord next = r;
   next.trial = slot;

@@ -68,6 +68,12 @@ Expected<Slot, DfuError> inactive_slot(BootControl& boot) {
     // Writing the other slot now would overwrite the confirmed fallback of the running trial.
     return fail(DfuCause::BadState, "the running image is an unconfirmed trial; confirm it before another update");
   }
+  if (st->state == BootState::RevertPending) {
+    // The other slot is the confirmed fallback, the one the next boot starts: writing it could brick.
+    return fail(DfuCause::BadState, std::string("the running image (slot ") + to_string(st->active) +
+                                        ") was rejected; reboot back to slot " + to_string(st->confirmed) +
+                                        " before another update");
+  }
   return other_slot(st->active);
 }
 

@@ -83,6 +83,9 @@ bool EngineImpl::before_reboot() const noexcept {
 
 void EngineImpl::offer(const jobs::JobParseResult& r) {
   if (r.status == jobs::JobParseStatus::NoJob) return log(LogLevel::Debug, "no pending job");
+  if (reboot_back) {
+    return log(LogLevel::Info, "job " + r.job_id + " waits: the device reboots back to its previous image first");
+  }
   if (r.status == jobs::JobParseStatus::InvalidJob || !jobs::is_valid_job_id(r.job_id)) {
     return log(LogLevel::Warning, "job notice without a usable job: " + r.reason);
   }
@@ -314,7 +317,7 @@ void EngineImpl::trial_failed(ErrorCause cause, const std::string& reason) {
   e.cause = cause;
   e.message = reason;
   emit(std::move(e));
-  job->reboot_after_report = true;
+  reboot_back = true;
   report(jobs::JobStatus::Failed, failed_details("confirming", cause, reason));
 }
 
@@ -341,13 +344,23 @@ void EngineImpl::report_accepted(const Dispatch& d) {
     emit(std::move(e));
   }
   go_idle();
-  if (done.reboot_after_report) {
-    // A failed trial: the device must go back to its previous image, which takes a reboot.
-    Event e = make_event(EventKind::RebootRequested, done.id, ErrorCause::SelfTestFailed, "back to the previous image");
-    e.deferred = reboots_deferred;
-    emit(std::move(e));
-    if (!reboots_deferred) out.emplace_back(RequestReboot{});
-  }
+  reboot_back_when_idle(done.id);
+}
+
+// A failed trial: the device must go back to its previous image, which takes a reboot. Whichever way
+// the job ended (reported, canceled or deleted meanwhile), and also with no job at all.
+void EngineImpl::reboot_back_when_idle(const std::string& job_id) {
+  if (!reboot_back || reboot_back_sent) return;
+  Event e = make_event(EventKind::RebootRequested, job_id, ErrorCause::SelfTestFailed, "back to the previous image");
+  e.deferred = reboots_deferred;
+  emit(std::move(e));
+  allow_reboot_back();
+}
+
+void EngineImpl::allow_reboot_back() {
+  if (!reboot_back || reboot_back_sent || reboots_deferred || job) return;
+  reboot_back_sent = true;
+  out.emplace_back(RequestReboot{});
 }
 
 void EngineImpl::fail(ErrorCause cause, const std::string& detail) {
@@ -391,9 +404,11 @@ void EngineImpl::drop_job(EventKind kind, ErrorCause cause, const std::string& m
   Event e = job_event(kind);
   e.cause = cause;
   e.message = message;
+  const std::string id = job->id;
   emit(std::move(e));
   out.emplace_back(ClearCheckpoint{});
   go_idle();
+  reboot_back_when_idle(id);
 }
 
 void EngineImpl::remember_finished() {

@@ -36,7 +36,6 @@ struct JobContext {
   ImageKind image = ImageKind::Unknown;
   std::uint32_t url_refreshes = 0;
   PendingUpdate final_report;       // valid in Reporting
-  bool reboot_after_report = false; // a failed trial: go back to the old image once reported
   bool reboot_requested = false;    // RebootRequested emitted
   bool reboot_sent = false;         // RequestReboot emitted
   int last_event_percent = -1;
@@ -90,6 +89,10 @@ struct EngineImpl {
   bool connected = false;
   BootOutcome boot = BootOutcome::Normal;
   bool reboots_deferred = false;
+  // The running image was rejected (a failed trial): a reboot takes the device back to its previous
+  // image. Asked for once no job is held; until that reboot no job is taken (either slot is in use).
+  bool reboot_back = false;
+  bool reboot_back_sent = false;  // RequestReboot emitted for it
   std::optional<JobContext> job;
   UpdateSlot update;
   DescribeSlot describe;
@@ -156,6 +159,8 @@ struct EngineImpl {
   void drop_job(EventKind kind, ErrorCause cause, const std::string& message);
   void go_idle();
   void request_reboot();
+  void reboot_back_when_idle(const std::string& job_id);
+  void allow_reboot_back();
 
   // --- outputs ---
   void emit(Event e);

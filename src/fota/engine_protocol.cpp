@@ -25,6 +25,7 @@ std::string EngineImpl::new_token() {
 }
 
 void EngineImpl::want_next() {
+  if (reboot_back) return;  // no job before the reboot back to the previous image
   if (!next.wanted) next = NextSlot{true, {}};
 }
 

@@ -44,6 +44,12 @@ void EngineImpl::rolled_back(const std::string& reason) {
 
 void EngineImpl::start(const Started& s) {
   boot = s.boot;
+  if (boot == BootOutcome::RevertPending) {
+    // A rejected trial still runs (the process restarted before the reboot back): for the job of the
+    // checkpoint that is the end of its trial, as if the bootloader had reverted; then reboot.
+    reboot_back = true;
+    boot = BootOutcome::Reverted;
+  }
   state = State::Idle;
   if (!s.checkpoint_error.empty()) {
     std::string message = "checkpoint unusable, starting without a job: " + s.checkpoint_error;
@@ -56,17 +62,19 @@ void EngineImpl::start(const Started& s) {
     if (boot == BootOutcome::Trial) {
       log(LogLevel::Warning, "running a trial image that no job knows of: confirm() keeps it, else it reverts");
     }
-    return go_idle();
+    go_idle();
+    return reboot_back_when_idle({});
   }
   restore(*s.checkpoint);
-  const auto reverted = "the bootloader went back to the previous image";
+  const char* reverted = reboot_back ? "the new image was rejected; the device goes back to the previous image"
+                                     : "the bootloader went back to the previous image";
   switch (job->phase) {
     case CheckpointPhase::Reporting:
       state = State::Reporting;
       enqueue_update(job->final_report);
       if (boot == BootOutcome::Trial && job->final_report.status == jobs::JobStatus::Failed) {
         out.emplace_back(RejectRunningImage{});
-        job->reboot_after_report = true;
+        reboot_back = true;
       }
       return;
     case CheckpointPhase::Claiming:

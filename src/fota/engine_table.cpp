@@ -53,7 +53,10 @@ void verified(EngineImpl& e, const Dispatch& d) { e.image_verified(input<DfuImag
 void scheduled(EngineImpl& e, const Dispatch&) { e.trial_scheduled(); }
 void reboot_status_accepted(EngineImpl& e, const Dispatch& d) { e.awaiting_reboot_accepted(d); }
 void defer_reboot(EngineImpl& e, const Dispatch&) { e.reboots_deferred = true; }
-void allow_reboot_later(EngineImpl& e, const Dispatch&) { e.reboots_deferred = false; }
+void allow_reboot_later(EngineImpl& e, const Dispatch&) {
+  e.reboots_deferred = false;
+  e.allow_reboot_back();
+}
 void allow_reboot_now(EngineImpl& e, const Dispatch&) { e.allow_reboot(); }
 void confirm_trial(EngineImpl& e, const Dispatch&) { e.app_confirm_trial(); }
 void self_test_failed(EngineImpl& e, const Dispatch& d) {

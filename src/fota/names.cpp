@@ -51,6 +51,7 @@ std::string_view to_string(BootOutcome outcome) noexcept {
     case BootOutcome::TrialPending: return "trial_pending";
     case BootOutcome::Trial: return "trial";
     case BootOutcome::Reverted: return "reverted";
+    case BootOutcome::RevertPending: return "revert_pending";
   }
   return "unknown";
 }

@@ -3,10 +3,13 @@
 namespace awsfota::runtime {
 
 fota::BootOutcome boot_outcome_of(const dfu::BootStatus& status) noexcept {
+  // Before reverted_from, which a rejected trial sets too: the revert has not happened yet.
+  if (status.state == dfu::BootState::RevertPending) return fota::BootOutcome::RevertPending;
   if (status.reverted_from) return fota::BootOutcome::Reverted;
   switch (status.state) {
     case dfu::BootState::Trial: return fota::BootOutcome::Trial;
     case dfu::BootState::TrialPending: return fota::BootOutcome::TrialPending;
+    case dfu::BootState::RevertPending:
     case dfu::BootState::Confirmed: break;
   }
   return fota::BootOutcome::Normal;

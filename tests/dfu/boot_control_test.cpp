@@ -1,10 +1,13 @@
 #include <gtest/gtest.h>
 
+#include "awsfota/adapters/openssl/crypto.hpp"
 #include "awsfota/adapters/posix/block_device.hpp"
+#include "awsfota/dfu/app_targets.hpp"
 #include "dfu/fakes.hpp"
 #include "image/image_test_util.hpp"
 
 using namespace awsfota::dfu;
+using awsfota::testing::FakeDevice;
 using awsfota::testing::MemoryBootStore;
 
 TEST(BootControl, FreshDeviceRunsConfirmedSlotA) {
@@ -111,6 +114,52 @@ TEST(BootControl, RevertStaysOnRecordUntilAcknowledgedOrANewTrial) {
   ASSERT_EQ(boot.status()->reverted_from, Slot::B);
   ASSERT_TRUE(boot.request_trial(Slot::B));
   EXPECT_FALSE(boot.status()->reverted_from);
+}
+
+// A rejected trial keeps running until the reboot back: its own slot is busy and the other one is the
+// confirmed fallback that boot starts, so no trial of either may be requested before then.
+TEST(BootControl, RejectedTrialBlocksEveryTrialRequestUntilTheRebootBack) {
+  MemoryBootStore store;
+  RecordBootControl boot(store);
+  ASSERT_TRUE(boot.request_trial(Slot::B));
+  ASSERT_TRUE(run_boot_step(store));
+  ASSERT_TRUE(boot.revert());
+  auto st = boot.status();
+  EXPECT_EQ(st->state, BootState::RevertPending);
+  EXPECT_EQ(st->active, Slot::B);
+  EXPECT_EQ(st->confirmed, Slot::A);
+  for (Slot slot : {Slot::A, Slot::B}) {
+    auto r = boot.request_trial(slot);
+    ASSERT_FALSE(r) << to_string(slot);
+    EXPECT_EQ(r.error().code, BootErrorCode::InvalidRequest);
+  }
+  EXPECT_EQ(*run_boot_step(store), Slot::A);
+  EXPECT_EQ(boot.status()->state, BootState::Confirmed);
+  EXPECT_TRUE(boot.request_trial(Slot::B));
+}
+
+// The application targets ask boot control for the slot to write: while a rejected trial of B runs,
+// the "inactive" slot A is the confirmed image the next boot starts, and must not be touched.
+TEST(BootControl, TargetsRefuseToWriteWhileARejectedTrialRuns) {
+  MemoryBootStore store;
+  RecordBootControl boot(store);
+  ASSERT_TRUE(boot.request_trial(Slot::B));
+  ASSERT_TRUE(run_boot_step(store));
+  ASSERT_TRUE(boot.revert());
+  FakeDevice slot_a{4096, 0x11}, slot_b{4096, 0x22}, staging{4096};
+  awsfota::openssl::OpenSslCrypto crypto;
+  AppSlotTarget full(slot_a, slot_b, boot, crypto, AppConfig{});
+  AppDeltaTarget delta(slot_a, slot_b, staging, boot, crypto, AppConfig{});
+  TransferSpec spec;
+  spec.size = 1024;
+  spec.allowed = awsfota::image::ImageKind::McuBoot | awsfota::image::ImageKind::AppDelta;
+  for (DfuTarget* target : {static_cast<DfuTarget*>(&full), static_cast<DfuTarget*>(&delta)}) {
+    auto r = target->begin(spec);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().cause, DfuCause::BadState);
+    EXPECT_NE(r.error().reason.find("reboot back to slot A"), std::string::npos) << r.error().reason;
+  }
+  EXPECT_TRUE(std::all_of(slot_a.bytes().begin(), slot_a.bytes().end(), [](std::uint8_t b) { return b == 0x11; }));
 }
 
 TEST(BootControl, RecordTextRoundTripsAndCorruptionIsReported) {

@@ -193,6 +193,80 @@ TEST(EngineScenario, FailedTrial_RequestsARebootBackToTheOldImage) {
   EXPECT_EQ(w.statuses().size(), 4u);  // nothing more is reported after the revert
 }
 
+// Runs the first job until its new image is on trial, with the application's self-test held back.
+void run_into_trial(World& w) {
+  w.auto_confirm = false;
+  w.run();
+  w.add_job("job-1");
+  while (!w.running_trial && w.step()) {
+  }
+  ASSERT_TRUE(w.running_trial);
+  ASSERT_EQ(w.engine->state(), State::Trial);
+}
+
+// The job was force-canceled while the device tested the new image: the FAILED report is refused
+// (TerminalStateReached), but the rejected image must still go, and no job may start before it does.
+TEST(EngineScenario, FailedTrialOfACanceledJob_StillRebootsBackBeforeTheNextJob) {
+  World w;
+  run_into_trial(w);
+  ServiceJob* j = w.service.find("job-1");
+  j->status = "CANCELED";
+  ++j->version;
+  w.add_job("job-2");
+  w.feed(AppSelfTestFailed{"sensor bus dead"});
+  w.auto_confirm = true;
+  w.run();
+  EXPECT_EQ(w.statuses().at(3), "FAILED@4 confirming SELF_TEST_FAILED -> TerminalStateReached");
+  EXPECT_EQ(w.reboots, 3);  // into job-1's trial, back, into job-2's trial
+  EXPECT_THAT(w.invariant_violations, IsEmpty());  // job-2 did not start before the reboot back
+  EXPECT_EQ(w.job_status("job-2"), "SUCCEEDED");
+  EXPECT_THAT(w.bugs, IsEmpty());
+}
+
+// With reboots deferred, the reboot back waits for allow_reboot(); meanwhile no job is taken.
+TEST(EngineScenario, FailedTrialWithRebootsDeferred_RebootsBackOnAllowAndTakesNoJobBefore) {
+  World w;
+  run_into_trial(w);
+  w.feed(AppDeferReboot{});
+  w.feed(AppSelfTestFailed{"no network"});
+  w.add_job("job-2");
+  w.run();
+  ASSERT_EQ(w.job_status("job-1"), "FAILED");
+  EXPECT_EQ(w.event_names().back(), "REBOOT_REQUESTED deferred");
+  EXPECT_EQ(w.reboots, 1);
+  EXPECT_EQ(w.job_status("job-2"), "QUEUED");
+  EXPECT_EQ(w.engine->state(), State::Idle);
+  w.auto_confirm = true;
+  w.feed(AppAllowReboot{});
+  w.run();
+  EXPECT_EQ(w.reboots, 3);  // back, then into job-2's trial
+  EXPECT_EQ(w.job_status("job-2"), "SUCCEEDED");
+  EXPECT_THAT(w.invariant_violations, IsEmpty());
+}
+
+// The process restarts after the image was rejected but before the reboot back, once with the
+// FAILED report still to send and once after it was accepted: either way the next step is that reboot.
+TEST(EngineScenario, RestartWhileARejectedImageRuns_ReportsThenRebootsBack) {
+  for (bool reported : {false, true}) {
+    World w;
+    run_into_trial(w);
+    w.feed(AppDeferReboot{});  // hold the reboot back so that the restart comes first
+    w.feed(AppSelfTestFailed{"no network"});
+    ASSERT_TRUE(w.running_rejected);
+    if (reported) w.run();
+    ASSERT_EQ(w.job_status("job-1") == "FAILED", reported);
+    w.add_job("job-2");
+    w.restart_process();
+    EXPECT_EQ(w.last_outcome, BootOutcome::RevertPending);
+    w.auto_confirm = true;
+    w.run();
+    EXPECT_EQ(w.job_status("job-1"), "FAILED") << reported;
+    EXPECT_EQ(w.reboots, 3) << reported;  // into job-1's trial, back, into job-2's trial
+    EXPECT_EQ(w.job_status("job-2"), "SUCCEEDED") << reported;
+    EXPECT_THAT(w.invariant_violations, IsEmpty()) << reported;
+  }
+}
+
 // The boot record keeps a revert through later boots (the job that owned the trial may learn of it
 // only after several restarts). A new job clears it when it starts, so a restart of the next job
 // between its verification and the trial request does not read the old revert as its own.

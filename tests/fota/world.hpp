@@ -59,6 +59,7 @@ struct World {
   bool trial_scheduled = false;
   bool running_trial = false;        // the new image runs, unconfirmed
   bool running_new_confirmed = false;
+  bool running_rejected = false;     // RejectRunningImage of the running trial: reverts at the next boot
   // Like dfu::BootRecord::reverted_from: set by the boot that left an unconfirmed trial, kept through
   // later boots and restarts until AcknowledgeRevert or the next trial request.
   bool revert_on_record = false;
@@ -176,6 +177,7 @@ struct World {
   }
   // The agent process restarts; the device does not reboot.
   void restart_process() {
+    if (running_rejected) return boot(BootOutcome::RevertPending);
     if (running_trial) return boot(BootOutcome::Trial);
     if (trial_scheduled) return boot(BootOutcome::TrialPending);
     boot_from_record();
@@ -183,6 +185,7 @@ struct World {
   // The device reboots (or loses power): the bootloader decides what runs.
   void reboot() {
     ++reboots;
+    running_rejected = false;
     if (running_trial) {
       running_trial = false;
       revert_on_record = true;
@@ -233,6 +236,7 @@ struct World {
     download_active = true;
     download_pos = a.offset;
     if (staged < a.offset) invariant_violations.push_back("download resumes past the staged bytes");
+    if (running_rejected) invariant_violations.push_back("download while a rejected image runs");
     tasks.emplace_back([this] { download_tick(); });
   }
   void download_tick() {
@@ -263,6 +267,7 @@ struct World {
   }
   void run_action(const StopDownload&) { download_active = false; }
   void run_action(const PrepareStaging& a) {
+    if (running_rejected) invariant_violations.push_back("staging while a rejected image runs");
     staged = std::min(staged, a.keep_bytes);
     if (a.keep_bytes == 0) tasks.emplace_back([this] { feed(DfuErasePending{}); });
     tasks.emplace_back([this, erased = a.keep_bytes == 0] {
@@ -299,7 +304,12 @@ struct World {
       feed(DfuImageConfirmed{});
     });
   }
-  void run_action(const RejectRunningImage&) {}
+  void run_action(const RejectRunningImage&) {
+    if (!running_trial) return;
+    running_trial = false;
+    running_rejected = true;
+    revert_on_record = true;
+  }
   void run_action(const AcknowledgeRevert&) { revert_on_record = false; }
   void run_action(const PersistCheckpoint& a) { ASSERT_TRUE(store.save(a.checkpoint)); }
   void run_action(const ClearCheckpoint&) { ASSERT_TRUE(store.clear()); }

@@ -351,6 +351,9 @@ TEST(BootOutcomeOf, FollowsTheBootStatus) {
   EXPECT_EQ(boot_outcome_of({.state = dfu::BootState::TrialPending}), fota::BootOutcome::TrialPending);
   EXPECT_EQ(boot_outcome_of({.active = dfu::Slot::B, .state = dfu::BootState::Trial}), fota::BootOutcome::Trial);
   EXPECT_EQ(boot_outcome_of({.reverted_from = dfu::Slot::B}), fota::BootOutcome::Reverted);
+  // A rejected trial that still runs also has reverted_from set; the revert is yet to happen.
+  EXPECT_EQ(boot_outcome_of({.active = dfu::Slot::B, .state = dfu::BootState::RevertPending, .reverted_from = dfu::Slot::B}),
+            fota::BootOutcome::RevertPending);
 }
 
 TEST(BootSeam, SchedulesTheVerifiedTargetAndReportsIt) {
@@ -385,6 +388,7 @@ TEST(BootSeam, ConfirmAndRejectGoToTheBootControl) {
   ASSERT_TRUE(rig.boot.request_trial(dfu::Slot::A));
   rig.boot_store.record = dfu::boot_step(rig.boot_store.record);  // trial of A
   seam.reject_running_image();
+  EXPECT_EQ(seam.boot_outcome(), fota::BootOutcome::RevertPending);  // a restart before the reboot
   rig.boot_store.record = dfu::boot_step(rig.boot_store.record);  // the next boot goes back
   EXPECT_EQ(rig.boot.status()->active, dfu::Slot::B);
   EXPECT_EQ(seam.boot_outcome(), fota::BootOutcome::Reverted);

@@ -79,6 +79,9 @@ Expected<dfu::BootStatus, std::string> boot(const AgentConfig& config, Output& o
   if (!status) return unexpected("boot: " + status.error().reason);
   std::string line = std::string("boot: running slot ") + dfu::to_string(status->active);
   if (status->state == dfu::BootState::Trial) line += " on trial (self-test, then confirm)";
+  if (status->state == dfu::BootState::RevertPending) {
+    line += std::string(", rejected: the next boot goes back to slot ") + dfu::to_string(status->confirmed);
+  }
   if (status->reverted_from) line += std::string(", reverted from an unconfirmed trial of slot ") + dfu::to_string(*status->reverted_from);
   out.line(line);
   return *status;

@@ -32,6 +32,8 @@ enum class BootState {
   Confirmed,     // running the confirmed slot, nothing pending
   TrialPending,  // a trial of the other slot is requested for the next boot
   Trial,         // running a trial slot that has not confirmed itself yet
+  RevertPending, // running a trial that revert() rejected: the next boot starts the confirmed slot,
+                 // and until then neither slot may be written (one runs, the other is the fallback)
 };
 
 struct BootStatus {
@@ -54,11 +56,13 @@ class BootControl {
  public:
   virtual ~BootControl() = default;
   [[nodiscard]] virtual Expected<BootStatus, BootError> status() = 0;
-  // Boot `slot` once at the next boot. `slot` must not be the running one.
+  // Boot `slot` once at the next boot. `slot` must be neither the running one nor the confirmed
+  // fallback (so nothing can be requested while a revert is pending).
   [[nodiscard]] virtual Expected<void, BootError> request_trial(Slot slot) = 0;
   // Make the running trial slot the confirmed one. Idempotent when already confirmed.
   [[nodiscard]] virtual Expected<void, BootError> confirm() = 0;
-  // Drop a pending trial, or make the next boot leave a running unconfirmed trial.
+  // Drop a pending trial, or make the next boot leave a running unconfirmed trial (state
+  // RevertPending until that boot).
   [[nodiscard]] virtual Expected<void, BootError> revert() = 0;
   // The revert in status().reverted_from has been dealt with (its update reported): forget it, so that
   // a later update does not take it for the end of its own trial. Idempotent.

@@ -62,6 +62,8 @@ enum class BootOutcome {
   TrialPending,  // a trial boot is scheduled but the device has not rebooted into it yet
   Trial,         // running a new image on trial: it must be confirmed, or the bootloader reverts
   Reverted,      // the bootloader went back to the previous image after an unconfirmed trial
+  RevertPending, // a trial image that was rejected still runs: the next boot goes back to the previous
+                 //   image, and no new job may start before it (the engine asks for that reboot)
 };
 [[nodiscard]] std::string_view to_string(BootOutcome outcome) noexcept;
 
@@ -86,7 +88,9 @@ enum class EventKind {
   RebootRequested,  // the image is verified and scheduled for a trial boot, `awaiting_reboot` was
                     //   reported: reboot now. deferred: true when the application asked to defer (the
                     //   engine then does not ask BootControl to reboot until allow_reboot()). Also fires
-                    //   after a failed trial (cause set) so the device goes back to its old image.
+                    //   after a failed trial (cause set) so the device goes back to its old image, once
+                    //   the job is reported or gone, or at start-up if a rejected image still runs
+                    //   (job_id then empty). No job is taken until that reboot.
   Confirmed,        // the running new image was confirmed (it stays after the next reboot)
   RolledBack,       // the device came back on its old image after a trial; cause RolledBack (FAILED follows)
   Canceled,         // the job ended without an outcome from this device: canceled or removed in the cloud,

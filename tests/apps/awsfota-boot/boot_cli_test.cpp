@@ -118,6 +118,11 @@ TEST_F(BootCli, RevertDropsAPendingTrialOrLeavesARunningOne) {
   const Result r = run("revert");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.err.find("slot A"), std::string::npos) << r.err;
+  // Until that boot the rejected B still runs, and a trial of the fallback A is refused.
+  EXPECT_TRUE(has(status(), "active=B") && has(status(), "state=revert-pending")) << status();
+  const Result again = run("trial");
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("confirmed fallback"), std::string::npos) << again.err;
   EXPECT_EQ(boot(), "A\n");
   EXPECT_TRUE(has(status(), "reverted_from=B"));
 }
