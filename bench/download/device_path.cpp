@@ -41,7 +41,7 @@ std::string slurp(const fs::path& p) {
 class Verdict final : public awsfota::runtime::DfuListener {
  public:
   void on_erase_pending() override {}
-  void on_staging_ready(bool) override {}
+  void on_staging_ready(bool, std::uint64_t) override {}
   void on_verified(awsfota::fota::ImageKind) override { verified = true; }
   void on_trial_scheduled() override {}
   void on_confirmed() override {}

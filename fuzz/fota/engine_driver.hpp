@@ -139,7 +139,7 @@ class EngineDriver {
       case 10: return feed(DownloadFailed{static_cast<ErrorCause>(b.next(17)), "x"});
       case 11: return feed(DownloadUrlExpired{});
       case 12: return feed(DfuErasePending{});
-      case 13: return feed(DfuStagingReady{b.next(2) == 0});
+      case 13: return feed(DfuStagingReady{b.next(2) == 0, b.next(1300)});
       case 14: return feed(DfuImageVerified{static_cast<ImageKind>(1U << b.next(4))});
       case 15: return feed(DfuTrialScheduled{});
       case 16: {

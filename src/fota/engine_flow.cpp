@@ -156,6 +156,16 @@ void EngineImpl::claim_accepted(const Dispatch& d) {
 void EngineImpl::staging_ready(const DfuStagingReady& r) {
   if (r.erased) emit(job_event(EventKind::EraseDone));
   state = State::Downloading;
+  if (r.kept > job->committed) {
+    log(LogLevel::Bug, "staging kept " + std::to_string(r.kept) + " bytes, more than the " +
+                           std::to_string(job->committed) + " asked for: resuming at " + std::to_string(job->committed));
+  } else if (r.kept < job->committed) {
+    // E.g. the staging record was lost: what the checkpoint counted is not there to resume from.
+    log(LogLevel::Warning, "only " + std::to_string(r.kept) + " of the " + std::to_string(job->committed) +
+                               " staged bytes could be kept: the download resumes at " + std::to_string(r.kept));
+    job->committed = r.kept;
+    set_phase(store::CheckpointPhase::Downloading);
+  }
   if (job->size && job->committed == *job->size && job->committed > 0) {
     return download_finished(DownloadFinished{job->committed});  // everything was staged before a restart
   }

@@ -70,7 +70,7 @@ void Fota::on_download_failed(ErrorCause cause, std::string_view detail) {
 }
 void Fota::on_download_url_expired() { feed(DownloadUrlExpired{}); }
 void Fota::on_dfu_erase_pending() { feed(DfuErasePending{}); }
-void Fota::on_dfu_staging_ready(bool erased) { feed(DfuStagingReady{erased}); }
+void Fota::on_dfu_staging_ready(bool erased, std::uint64_t kept) { feed(DfuStagingReady{erased, kept}); }
 void Fota::on_dfu_verified(ImageKind kind) { feed(DfuImageVerified{kind}); }
 void Fota::on_dfu_trial_scheduled() { feed(DfuTrialScheduled{}); }
 void Fota::on_dfu_confirmed() { feed(DfuImageConfirmed{}); }

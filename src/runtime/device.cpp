@@ -94,7 +94,7 @@ struct Device::Parts final : DownloadListener, DfuListener {
   void on_failed(fota::ErrorCause cause, std::string_view detail) override { fota->on_dfu_failed(cause, detail); }
   void on_url_expired() override { fota->on_download_url_expired(); }
   void on_erase_pending() override { fota->on_dfu_erase_pending(); }
-  void on_staging_ready(bool erased) override { fota->on_dfu_staging_ready(erased); }
+  void on_staging_ready(bool erased, std::uint64_t kept) override { fota->on_dfu_staging_ready(erased, kept); }
   void on_verified(fota::ImageKind kind) override { fota->on_dfu_verified(kind); }
   void on_trial_scheduled() override { fota->on_dfu_trial_scheduled(); }
   void on_confirmed() override { fota->on_dfu_confirmed(); }

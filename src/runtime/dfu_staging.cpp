@@ -109,6 +109,7 @@ void DfuStaging::remove_record() {
 
 void DfuStaging::prepare(const fota::PrepareStaging& request) {
   std::optional<dfu::DfuError> failed;
+  std::uint64_t kept = 0;
   {
     std::lock_guard lock(mutex_);
     reset();
@@ -119,13 +120,14 @@ void DfuStaging::prepare(const fota::PrepareStaging& request) {
         (!request.expected_size || *request.expected_size == record->size)) {
       if (auto r = reopen(*record, request.keep_bytes); !r) failed = r.error();
     } else {
-      // Nothing usable to keep: the sink's offset 0 makes the download start over.
+      // Nothing usable to keep: the download starts over (the engine learns it from `kept`).
       remove_record();
     }
+    kept = offset_;
   }
   if (!listener_) return;
   if (failed) listener_->on_failed(to_error_cause(failed->cause), failed->reason);
-  else listener_->on_staging_ready(false);
+  else listener_->on_staging_ready(false, kept);
 }
 
 Expected<void, dfu::DfuError> DfuStaging::reopen(const Record& record, std::uint64_t resume_from) {

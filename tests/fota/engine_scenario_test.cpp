@@ -316,6 +316,25 @@ TEST(EngineScenario, RolledBackByTheBootloader_ReportsFailedRolledBack) {
   EXPECT_THAT(w.invariant_violations, IsEmpty());
 }
 
+// The checkpoint counted 500 staged bytes, but after the restart the staging area could keep none
+// (its record was lost): the download must resume where the bytes really are, and the checkpoint
+// must stop claiming more.
+TEST(EngineScenario, StagedBytesLostAtRestart_DownloadResumesWhereStagingReallyIs) {
+  World w;
+  w.run();
+  w.add_job("job-1");
+  while (w.staged < 500 && w.step()) {
+  }
+  w.lose_staged_record = true;
+  w.restart_process();
+  w.run();
+  ASSERT_GE(w.download_offsets.size(), 2u);
+  EXPECT_EQ(w.download_offsets.back(), 0u);
+  EXPECT_THAT(w.invariant_violations, IsEmpty());
+  EXPECT_THAT(w.bugs, IsEmpty());
+  EXPECT_EQ(w.job_status("job-1"), "SUCCEEDED");
+}
+
 TEST(EngineScenario, InvalidDocument_IsReportedFailedWithTheReason) {
   World w;
   w.run();

@@ -37,7 +37,7 @@ struct Device : MqttTransport, Downloader, DfuTarget, BootControl, TimerService,
   void stop() override {}
   void prepare(const PrepareStaging&) override {
     fota->on_dfu_erase_pending();
-    fota->on_dfu_staging_ready(true);
+    fota->on_dfu_staging_ready(true, 0);
   }
   void verify(const VerifyStaged&) override { fota->on_dfu_verified(ImageKind::Mcuboot); }
   void drop_staged() override {}

@@ -77,6 +77,7 @@ struct World {
   bool auto_confirm = true;                   // the application's self-test passes after a trial boot
   std::optional<std::string> self_test_failure;
   std::uint64_t served_total = 0;             // 0: file_size
+  bool lose_staged_record = false;            // the next prepare cannot keep what was staged
 
   // observations
   std::vector<Event> events;
@@ -268,11 +269,12 @@ struct World {
   void run_action(const StopDownload&) { download_active = false; }
   void run_action(const PrepareStaging& a) {
     if (running_rejected) invariant_violations.push_back("staging while a rejected image runs");
-    staged = std::min(staged, a.keep_bytes);
+    staged = std::min(staged, lose_staged_record ? 0 : a.keep_bytes);
+    lose_staged_record = false;
     if (a.keep_bytes == 0) tasks.emplace_back([this] { feed(DfuErasePending{}); });
     tasks.emplace_back([this, erased = a.keep_bytes == 0] {
       if (prepare_failure) return feed(*std::exchange(prepare_failure, std::nullopt));
-      feed(DfuStagingReady{erased});
+      feed(DfuStagingReady{erased, staged});
     });
   }
   void run_action(const VerifyStaged& a) {

@@ -62,7 +62,11 @@ struct Results final : DfuListener {
   std::string detail;
   fota::ImageKind verified = fota::ImageKind::Unknown;
   void on_erase_pending() override { seen.push_back("erase_pending"); }
-  void on_staging_ready(bool erased) override { seen.push_back(erased ? "ready(erased)" : "ready"); }
+  std::optional<std::uint64_t> kept;
+  void on_staging_ready(bool erased, std::uint64_t k) override {
+    seen.push_back(erased ? "ready(erased)" : "ready");
+    kept = k;
+  }
   void on_verified(fota::ImageKind k) override {
     seen.push_back("verified");
     verified = k;
@@ -219,6 +223,7 @@ TEST(DfuStaging, AfterARestartPrepareReopensTheRecordedTargetAtTheKeptOffset) {
   rig.results.seen.clear();
   rig.staging->prepare({.job_id = "j1", .expected_size = 100, .keep_bytes = kept});
   EXPECT_EQ(rig.results.seen, std::vector<std::string>{"ready"});
+  EXPECT_EQ(rig.results.kept, kept);
   ASSERT_EQ(rig.app.begins.size(), 2u);
   EXPECT_EQ(rig.app.begins[1].resume_from, kept);
   EXPECT_EQ(rig.staging->offset(), kept);
@@ -236,7 +241,23 @@ TEST(DfuStaging, WithoutARecordOfAnotherJobNothingIsKept) {
   rig.make();
   rig.staging->prepare({.job_id = "new", .expected_size = 100, .keep_bytes = 80});
   EXPECT_EQ(rig.staging->offset(), 0u);  // the download starts over
+  EXPECT_EQ(rig.results.kept, 0u);       // and the engine is told so
   EXPECT_EQ(rig.app.begins.size(), 1u);
+}
+
+// The checkpoint says 80 bytes are staged, but the staging record is gone (deleted, or a damaged
+// disk): nothing can be trusted, and the engine must hear that the download resumes at 0.
+TEST(DfuStaging, WithTheRecordLostNothingIsKeptAndTheEngineHearsIt) {
+  Rig rig;
+  auto file = file_of(image::ImageKind::McuBoot, 100);
+  rig.staging->prepare({.job_id = "j1", .expected_size = 100});
+  ASSERT_TRUE(rig.feed(file));
+  rig.make();
+  std::filesystem::remove(rig.dir.path() / "staging.record");
+  rig.staging->prepare({.job_id = "j1", .expected_size = 100, .keep_bytes = 80});
+  EXPECT_EQ(rig.results.seen.back(), "ready");
+  EXPECT_EQ(rig.results.kept, 0u);
+  EXPECT_EQ(rig.staging->offset(), 0u);
 }
 
 TEST(DfuStaging, VerifyChecksTheDocumentsSha256AndThenFinishes) {

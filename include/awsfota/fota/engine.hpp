@@ -61,7 +61,8 @@ struct DownloadFailed {
 struct DownloadUrlExpired {};
 struct DfuErasePending {};
 struct DfuStagingReady {
-  bool erased = false;  // true when the target erased the staging area (the EraseDone event fires)
+  bool erased = false;      // true when the target erased the staging area (the EraseDone event fires)
+  std::uint64_t kept = 0;   // staged bytes kept, <= PrepareStaging::keep_bytes: the download resumes here
 };
 struct DfuImageVerified {
   ImageKind kind = ImageKind::Unknown;

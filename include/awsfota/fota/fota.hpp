@@ -85,7 +85,7 @@ class Fota {
   void on_download_failed(ErrorCause cause, std::string_view detail);
   void on_download_url_expired();
   void on_dfu_erase_pending();
-  void on_dfu_staging_ready(bool erased);
+  void on_dfu_staging_ready(bool erased, std::uint64_t kept);
   void on_dfu_verified(ImageKind kind);
   void on_dfu_trial_scheduled();
   void on_dfu_confirmed();

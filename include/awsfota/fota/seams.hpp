@@ -53,8 +53,9 @@ class Downloader {
 // The inactive slot that receives the new image.
 //  - prepare(): make the staging area ready for request.expected_size bytes (NoSpace when it cannot
 //    fit), keeping the first request.keep_bytes (a resumed download): erase when needed, reporting
-//    on_dfu_erase_pending() first when erasing takes a while, then on_dfu_staging_ready(erased) or
-//    on_dfu_failed(cause, detail).
+//    on_dfu_erase_pending() first when erasing takes a while, then on_dfu_staging_ready(erased, kept)
+//    or on_dfu_failed(cause, detail). `kept` is how many of the keep_bytes it could keep (fewer when
+//    its own record of them is gone): the download resumes there.
 //  - verify(): check the staged image completely (size, SHA-256 of the file when given, image format,
 //    signature): on_dfu_verified(kind) or on_dfu_failed(HashMismatch | SignatureInvalid | SizeMismatch |
 //    TypeMismatch | InvalidUpdate | Dfu, detail).

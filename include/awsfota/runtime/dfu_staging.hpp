@@ -45,7 +45,7 @@ class DfuListener {
  public:
   virtual ~DfuListener() = default;
   virtual void on_erase_pending() = 0;
-  virtual void on_staging_ready(bool erased) = 0;
+  virtual void on_staging_ready(bool erased, std::uint64_t kept) = 0;
   virtual void on_verified(fota::ImageKind kind) = 0;
   virtual void on_trial_scheduled() = 0;
   virtual void on_confirmed() = 0;
