@@ -12,7 +12,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (decoded.error().message.empty()) std::abort();
     return 0;
   }
-  auto again = awsfota::store::decode_checkpoint(awsfota::store::encode_checkpoint(*decoded));
+  auto encoded = awsfota::store::encode_checkpoint(*decoded);
+  if (!encoded) std::abort();
+  auto again = awsfota::store::decode_checkpoint(*encoded);
   if (!again || !(*again == *decoded)) std::abort();
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "awsfota/jobs/job_document.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "jobs/json_reader.hpp"
@@ -67,8 +68,7 @@ std::optional<std::string> read_sha256(const ObjectReader& r) {
   if (!digest) {
     return std::nullopt;
   }
-  constexpr std::size_t kHexDigits = 64;
-  bool valid = digest->size() == kHexDigits;
+  bool valid = digest->size() == kSha256HexLength;
   for (char& c : *digest) {
     if (c >= 'A' && c <= 'F') {
       c = static_cast<char>(c - 'A' + 'a');
@@ -79,6 +79,16 @@ std::optional<std::string> read_sha256(const ObjectReader& r) {
     fail(FieldProblem::InvalidValue, "sha256", "expected 64 hexadecimal digits (a SHA-256 digest)");
   }
   return digest;
+}
+
+std::optional<std::string> read_fw_version(const ObjectReader& r) {
+  auto version = r.optional_string("fwversion");
+  if (version && version->size() > kMaxFwVersionLength) {
+    fail(FieldProblem::InvalidValue, "fwversion",
+         "is " + std::to_string(version->size()) + " bytes long, over the limit of " +
+             std::to_string(kMaxFwVersionLength) + " bytes");
+  }
+  return version;
 }
 
 // "https:", "https" (and anything else starting with "https", as the reference reads it) or "http(:)".
@@ -133,16 +143,21 @@ FirmwareLocation read_split_location(const ObjectReader& location, const Documen
   return out;
 }
 
+// The option's limit, capped by what the checkpoint can keep.
+std::size_t url_limit(const DocumentOptions& options) noexcept {
+  return std::min(options.max_url_length, kMaxStoredUrlLength);
+}
+
 FirmwareLocation read_location(const ObjectReader& document, const DocumentOptions& options,
                                std::vector<std::string>& slot_paths) {
   const ObjectReader location = document.object("location");
   const Json* url = location.find("url");
   if (url != nullptr && url->is_string()) {
     const auto& text = url->get_ref<const std::string&>();
-    if (text.size() > options.max_url_length) {
+    if (text.size() > url_limit(options)) {
       throw DocumentFailure{DocumentErrorCode::UrlTooLong,
                             "job document: location.url is " + std::to_string(text.size()) +
-                                " characters long, over the limit of " + std::to_string(options.max_url_length)};
+                                " characters long, over the limit of " + std::to_string(url_limit(options))};
     }
     return detail::parse_url(text, location.path_of("url"));
   }
@@ -165,16 +180,16 @@ JobDocument read_document(const Json& json, const DocumentOptions& options) {
   const ObjectReader r(json, "");
   JobDocument doc;
   doc.operation = r.optional_string("operation").value_or(std::string{});
-  doc.fw_version = r.optional_string("fwversion");
+  doc.fw_version = read_fw_version(r);
   doc.size = read_size(r);
   doc.sha256 = read_sha256(r);
   doc.location = read_location(r, options, doc.slot_paths);
   const std::string url = doc.location.url();
-  if (url.size() > options.max_url_length) {
+  if (url.size() > url_limit(options)) {
     throw DocumentFailure{DocumentErrorCode::UrlTooLong, "job document: the download URL is " +
                                                              std::to_string(url.size()) +
                                                              " characters long, over the limit of " +
-                                                             std::to_string(options.max_url_length)};
+                                                             std::to_string(url_limit(options))};
   }
   return doc;
 }

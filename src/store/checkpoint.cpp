@@ -7,14 +7,15 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "awsfota/jobs/job_document.hpp"
+#include "awsfota/jobs/topics.hpp"
+
 namespace awsfota::store {
 namespace {
 
 using nlohmann::json;
 
 constexpr std::string_view kMagic = "AWSFOTA-CHECKPOINT v";
-constexpr std::size_t kMaxUrlLength = 8192;
-constexpr std::size_t kMaxFieldLength = 1024;
 
 constexpr std::array<std::string_view, 8> kPhaseNames = {
     "claiming", "downloading", "downloaded", "verified", "awaiting_reboot", "trial", "confirming", "reporting"};
@@ -29,8 +30,10 @@ std::array<std::uint32_t, 256> make_crc_table() {
   return table;
 }
 
+constexpr std::string_view kMessagePrefix = "checkpoint: ";
+
 Unexpected<CheckpointError> fail(CheckpointErrorCode code, std::string message) {
-  return unexpected(CheckpointError{code, "checkpoint: " + std::move(message)});
+  return unexpected(CheckpointError{code, std::string(kMessagePrefix) + std::move(message)});
 }
 
 template <class T>
@@ -60,7 +63,10 @@ struct BodyReader {
     if (v == nullptr) return std::nullopt;
     if (!v->is_string()) return bad(name, "not a string"), std::nullopt;
     const auto& s = v->get_ref<const std::string&>();
-    if (s.size() > max_length) return bad(name, "too long"), std::nullopt;
+    if (s.size() > max_length) {
+      bad(name, "too long (" + std::to_string(s.size()) + " bytes, at most " + std::to_string(max_length) + ")");
+      return std::nullopt;
+    }
     return s;
   }
   template <class T>
@@ -84,8 +90,8 @@ struct BodyReader {
       return static_cast<T>(n);
     }
   }
-  void bad(const char* name, const char* what) {
-    if (error.empty()) error = std::string(name) + ": " + what;
+  void bad(const char* name, std::string_view what) {
+    if (error.empty()) error = std::string(name) + ": " + std::string(what);
   }
 };
 
@@ -94,7 +100,7 @@ Expected<Checkpoint, CheckpointError> decode_body(std::string_view text) {
   if (body.is_discarded() || !body.is_object()) return fail(CheckpointErrorCode::Invalid, "body is not a JSON object");
   BodyReader r{body, {}};
   Checkpoint cp;
-  cp.job_id = r.string("jobId", true, 64).value_or("");
+  cp.job_id = r.string("jobId", true, jobs::kMaxJobIdLength).value_or("");
   if (r.error.empty() && cp.job_id.empty()) r.bad("jobId", "empty");
   cp.version_number = r.integer<std::int64_t>("versionNumber", true).value_or(0);
   cp.execution_number = r.integer<std::int64_t>("executionNumber", false).value_or(0);
@@ -102,10 +108,10 @@ Expected<Checkpoint, CheckpointError> decode_body(std::string_view text) {
     if (auto p = parse_checkpoint_phase(*phase)) cp.phase = *p;
     else r.bad("phase", "unknown value");
   }
-  cp.url = r.string("url", false, kMaxUrlLength).value_or("");
+  cp.url = r.string("url", false, jobs::kMaxStoredUrlLength).value_or("");
   cp.size = r.integer<std::uint64_t>("size", false);
-  cp.sha256 = r.string("sha256", false, 64);
-  cp.fw_version = r.string("fwversion", false, kMaxFieldLength);
+  cp.sha256 = r.string("sha256", false, jobs::kSha256HexLength);
+  cp.fw_version = r.string("fwversion", false, jobs::kMaxFwVersionLength);
   cp.committed_offset = r.integer<std::uint64_t>("committedOffset", false).value_or(0);
   cp.total = r.integer<std::uint64_t>("total", false).value_or(0);
   cp.image_kind = r.integer<std::uint32_t>("imageKind", false).value_or(0);
@@ -116,8 +122,9 @@ Expected<Checkpoint, CheckpointError> decode_body(std::string_view text) {
       r.bad("reportDetails", "not an object");
     } else {
       for (const auto& [key, value] : details->items()) {
-        if (!value.is_string() || key.size() > 128 || value.get_ref<const std::string&>().size() > kMaxFieldLength) {
-          r.bad("reportDetails", "entries must be short strings");
+        if (!value.is_string() || key.size() > jobs::kMaxStatusDetailKeyLength ||
+            value.get_ref<const std::string&>().size() > jobs::kMaxStatusDetailValueLength) {
+          r.bad("reportDetails", "entries must be strings within AWS's statusDetails limits");
           break;
         }
         cp.report_details.emplace(key, value.get<std::string>());
@@ -165,7 +172,9 @@ std::string_view to_string(CheckpointErrorCode code) noexcept {
   return "Unknown";
 }
 
-std::string encode_checkpoint(const Checkpoint& cp) {
+namespace {
+
+std::string encode_frame(const Checkpoint& cp) {
   json body = json::object();
   body["jobId"] = cp.job_id;
   body["versionNumber"] = cp.version_number;
@@ -186,6 +195,24 @@ std::string encode_checkpoint(const Checkpoint& cp) {
   std::snprintf(crc.data(), crc.size(), "%08x", crc32(text));
   return std::string(kMagic) + std::to_string(kCheckpointFormatVersion) + " len=" + std::to_string(text.size()) +
          " crc32=" + crc.data() + "\n" + text;
+}
+
+}  // namespace
+
+Expected<std::string, CheckpointError> encode_checkpoint(const Checkpoint& cp) {
+  std::string bytes = encode_frame(cp);
+  // Decoding what was just encoded is what makes "save succeeded" mean "load will succeed": the limits
+  // live in one place (the decoder) and a checkpoint is small, so this costs next to nothing.
+  auto back = decode_checkpoint(bytes);
+  if (!back) {
+    return fail(back.error().code, "not stored, it would not read back: " +
+                                       back.error().message.substr(kMessagePrefix.size()));
+  }
+  if (!(*back == cp)) {
+    // The only change encoding makes is replacing bytes that are not UTF-8 (JSON text must be).
+    return fail(CheckpointErrorCode::Invalid, "not stored, it would not read back as written: a text field is not UTF-8");
+  }
+  return bytes;
 }
 
 Expected<Checkpoint, CheckpointError> decode_checkpoint(std::string_view bytes) {

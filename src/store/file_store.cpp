@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <utility>
 
 #include "awsfota/store/checkpoint_store.hpp"
 
@@ -19,6 +20,10 @@ Unexpected<StoreError> io_error(const std::string& what, const std::filesystem::
 
 Unexpected<StoreError> unreadable(const CheckpointError& error, const std::string& where) {
   return unexpected(StoreError{StoreErrorCode::Unreadable, where + ": " + error.message, error.code});
+}
+
+Unexpected<StoreError> unstorable(const CheckpointError& error) {
+  return unexpected(StoreError{StoreErrorCode::Unstorable, error.message, error.code});
 }
 
 class Fd {
@@ -79,13 +84,14 @@ Expected<std::optional<Checkpoint>, StoreError> FileCheckpointStore::load() {
 }
 
 Expected<void, StoreError> FileCheckpointStore::save(const Checkpoint& checkpoint) {
-  const std::string bytes = encode_checkpoint(checkpoint);
+  const auto bytes = encode_checkpoint(checkpoint);
+  if (!bytes) return unstorable(bytes.error());
   std::filesystem::path temp = path_;
   temp += ".tmp";
   {
     Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (fd.get() < 0) return io_error("cannot create", temp, errno);
-    if (!write_all(fd.get(), bytes)) return io_error("cannot write", temp, errno == 0 ? ENOSPC : errno);
+    if (!write_all(fd.get(), *bytes)) return io_error("cannot write", temp, errno == 0 ? ENOSPC : errno);
     if (::fsync(fd.get()) != 0) return io_error("cannot fsync", temp, errno);
     if (::close(fd.release()) != 0) return io_error("cannot close", temp, errno);
   }
@@ -109,7 +115,9 @@ Expected<std::optional<Checkpoint>, StoreError> MemoryCheckpointStore::load() {
 }
 
 Expected<void, StoreError> MemoryCheckpointStore::save(const Checkpoint& checkpoint) {
-  bytes_ = encode_checkpoint(checkpoint);
+  auto bytes = encode_checkpoint(checkpoint);
+  if (!bytes) return unstorable(bytes.error());
+  bytes_ = std::move(*bytes);
   return {};
 }
 

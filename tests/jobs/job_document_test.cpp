@@ -519,6 +519,48 @@ TEST(JobDocument, UrlLongerThanTheLimitIsUrlTooLong) {
   ASSERT_TRUE(at_limit) << at_limit.error().reason;
 }
 
+TEST(JobDocument, FwversionIsAtMostTheLimitTheCheckpointKeeps) {
+  const auto with_version = [](const std::string& version) {
+    return parse_job_document(R"({"fwversion":")" + version + R"(","location":{"url":"https://h/f"}})");
+  };
+  const auto at_limit = with_version(std::string(kMaxFwVersionLength, 'v'));
+  ASSERT_TRUE(at_limit) << at_limit.error().reason;
+  EXPECT_EQ(at_limit->fw_version, std::string(kMaxFwVersionLength, 'v'));
+
+  const auto over = with_version(std::string(kMaxFwVersionLength + 1, 'v'));
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().code, DocumentErrorCode::InvalidValue);
+  EXPECT_EQ(over.error().reason, "job document: fwversion: is 1025 bytes long, over the limit of 1024 bytes");
+
+  // The limit is in bytes, as stored: 512 two-byte characters fit, 513 do not.
+  std::string two_byte_chars;
+  for (int i = 0; i < 512; ++i) two_byte_chars += "\u00e9";
+  EXPECT_TRUE(with_version(two_byte_chars));
+  EXPECT_FALSE(with_version(two_byte_chars + "\u00e9"));
+
+  const auto in_message = parse_job_execution_message(execution_message(
+      R"("jobId":"j","versionNumber":1,"jobDocument":{"fwversion":")" + std::string(2000, 'v') +
+      R"(","location":{"url":"https://h/f"}})"));
+  EXPECT_EQ(in_message.status, JobParseStatus::InvalidDocument);
+  EXPECT_EQ(in_message.job_id, "j");
+  EXPECT_NE(in_message.reason.find("fwversion"), std::string::npos) << in_message.reason;
+}
+
+TEST(JobDocument, UrlLimitOptionIsCappedByTheLimitTheCheckpointKeeps) {
+  const DocumentOptions options{.max_url_length = 100000};
+  const std::string prefix = "https://h.example/";
+  const auto of_length = [&](std::size_t n) { return prefix + std::string(n - prefix.size(), 'a'); };
+  const auto at_limit = parse_job_document(document_with_location(R"({"url":")" + of_length(kMaxStoredUrlLength) + R"("})"), options);
+  ASSERT_TRUE(at_limit) << at_limit.error().reason;
+  for (const auto& location : {R"({"url":")" + of_length(kMaxStoredUrlLength + 1) + R"("})",
+                               split_location("https:", "h.example", std::string(kMaxStoredUrlLength, 'a'))}) {
+    const auto over = parse_job_document(document_with_location(location), options);
+    ASSERT_FALSE(over);
+    EXPECT_EQ(over.error().code, DocumentErrorCode::UrlTooLong);
+    EXPECT_NE(over.error().reason.find("over the limit of 8192"), std::string::npos) << over.error().reason;
+  }
+}
+
 TEST(JobDocument, S3PresignedUrlOfUsualLengthFitsTheDefaultLimit) {
   // A presigned URL with a session token runs to about 1,500 characters.
   const std::string url = "https://" + std::string(kHost) + kPath + "&X-Amz-Security-Token=" + std::string(1100, 'T');

@@ -53,10 +53,21 @@ struct JobDocument {
   friend bool operator==(const JobDocument&, const JobDocument&) = default;
 };
 
+// Limits on the fields a device keeps across a restart. The FOTA checkpoint (awsfota::store) stores
+// what this parser returns and reads back exactly these limits, so a document the parser accepts can
+// always be resumed; both sides use these constants so that they cannot drift apart.
+//  - fwversion, in bytes: it is also reported as a statusDetails value, whose AWS limit it shares.
+inline constexpr std::size_t kMaxFwVersionLength = kMaxStatusDetailValueLength;
+//  - the download URL, in bytes: the ceiling of DocumentOptions::max_url_length.
+inline constexpr std::size_t kMaxStoredUrlLength = 8192;
+//  - sha256: exactly this many hexadecimal digits.
+inline constexpr std::size_t kSha256HexLength = 64;
+
 struct DocumentOptions {
   // Which path of a dual-slot "s0path s1path" document to fetch: the inactive slot's index (0 or 1).
   unsigned inactive_slot = 1;
   // Longest URL (scheme, host, port, path and query) accepted. S3 presigned URLs run to ~1,500.
+  // Values over kMaxStoredUrlLength act as kMaxStoredUrlLength.
   std::size_t max_url_length = 2048;
 };
 
@@ -65,7 +76,7 @@ enum class DocumentErrorCode {
   MissingField,       // a required field is absent (location, host, path, ...)
   WrongType,          // a field has the wrong JSON type
   InvalidValue,       // a field has a value that cannot be used (bad URL, bad sha256, size 0, ...)
-  UrlTooLong,         // longer than DocumentOptions::max_url_length
+  UrlTooLong,         // longer than DocumentOptions::max_url_length (or kMaxStoredUrlLength)
   TooLarge,           // over AWS's 32,768-character document limit
 };
 
@@ -84,8 +95,9 @@ struct DocumentError {
 //    (so "https:" and "https"); "http" and "http:" are plain HTTP; anything else is refused. host may
 //    carry a port ("127.0.0.1:8080"). path gets exactly one leading '/'. A path of two space-separated
 //    parts is the dual-slot form; options.inactive_slot picks one and slot_paths holds both.
-//  - sha256 (64 hex digits, any case; returned lowercase), size (a positive integer), fwversion and
-//    operation (strings) are optional; unknown fields are ignored.
+//  - sha256 (64 hex digits, any case; returned lowercase), size (a positive integer), fwversion (a
+//    string of at most kMaxFwVersionLength bytes) and operation (a string) are optional; unknown
+//    fields are ignored.
 //
 //   auto doc = parse_job_document(R"({"location":{"url":"https://h.example:8443/fw.bin"}})");
 //   if (!doc) report(doc.error().reason);   // e.g. "job document: location.host is missing; ..."

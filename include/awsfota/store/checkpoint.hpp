@@ -11,8 +11,9 @@
 //
 //   awsfota::store::Checkpoint cp{.job_id = "job-42", .version_number = 2,
 //                                 .phase = awsfota::store::CheckpointPhase::Downloading};
-//   std::string bytes = awsfota::store::encode_checkpoint(cp);
-//   auto back = awsfota::store::decode_checkpoint(bytes);
+//   auto bytes = awsfota::store::encode_checkpoint(cp);
+//   if (!bytes) log(bytes.error().message);    // e.g. "checkpoint: not stored, ...: fwversion: too long ..."
+//   auto back = awsfota::store::decode_checkpoint(*bytes);
 //   if (!back) log(back.error().message);      // e.g. "checkpoint: crc32 mismatch (file damaged)"
 #pragma once
 
@@ -45,6 +46,10 @@ enum class CheckpointPhase {
 [[nodiscard]] std::string_view to_string(CheckpointPhase phase) noexcept;
 [[nodiscard]] std::optional<CheckpointPhase> parse_checkpoint_phase(std::string_view text) noexcept;
 
+// Text fields are UTF-8 and within the job document parser's limits (awsfota/jobs/job_document.hpp), so
+// that whatever the parser accepts can be stored: job_id 1..jobs::kMaxJobIdLength, url up to
+// jobs::kMaxStoredUrlLength bytes, sha256 jobs::kSha256HexLength, fw_version up to
+// jobs::kMaxFwVersionLength bytes, report_details within AWS's statusDetails limits (in bytes).
 struct Checkpoint {
   std::string job_id;
   std::int64_t version_number = 0;    // last execution versionNumber the device knew
@@ -79,8 +84,10 @@ struct CheckpointError {
   std::string message;
 };
 
-// The frame and body described above. Deterministic: equal checkpoints give equal bytes.
-[[nodiscard]] std::string encode_checkpoint(const Checkpoint& checkpoint);
+// The frame and body described above. Deterministic: equal checkpoints give equal bytes. Refuses
+// (Invalid or TooLarge, naming the field) exactly what decode_checkpoint would refuse or read back
+// differently, so a checkpoint that encodes is one that a restart can load.
+[[nodiscard]] Expected<std::string, CheckpointError> encode_checkpoint(const Checkpoint& checkpoint);
 [[nodiscard]] Expected<Checkpoint, CheckpointError> decode_checkpoint(std::string_view bytes);
 
 // CRC-32 (IEEE 802.3, reflected, init and xorout 0xffffffff), as zlib's crc32().

@@ -27,12 +27,14 @@ namespace awsfota::store {
 enum class StoreErrorCode {
   Io,           // the storage failed (message holds the path and the system error)
   Unreadable,   // something is stored but cannot be used (see `checkpoint_error`)
+  Unstorable,   // save() refused a checkpoint that could not be loaded back (a field over its limit,
+                // see `checkpoint_error`); the stored checkpoint is unchanged
 };
 
 struct StoreError {
   StoreErrorCode code = StoreErrorCode::Io;
   std::string message;
-  std::optional<CheckpointErrorCode> checkpoint_error;  // set for Unreadable
+  std::optional<CheckpointErrorCode> checkpoint_error;  // set for Unreadable and Unstorable
 };
 
 class CheckpointStore {
