@@ -64,12 +64,20 @@ void ThreadedDownloader::stop() {
   ++generation_;  // whatever the stopped worker posted is stale now
 }
 
-void ThreadedDownloader::deliver(unsigned generation, std::function<void(DownloadListener&)> fn) {
-  // A full queue drops the result; the engine's response timers and the checkpoint recover from it,
-  // but it should never happen with the loop's capacity, so say so in the result itself.
-  (void)loop_.post([this, generation, fn = std::move(fn)] {
+void ThreadedDownloader::deliver(unsigned generation, Delivery delivery, std::function<void(DownloadListener&)> fn) {
+  auto task = [this, generation, fn = std::move(fn)] {
     if (generation == generation_ && listener_) fn(*listener_);
-  });
+  };
+  if (delivery == Delivery::Final) {
+    // The engine has no timer for a download: it waits in Downloading until one of these arrives, so
+    // a full queue must not drop it. One per download, so queueing past the capacity stays bounded.
+    // Refused only once the loop has stopped, when nobody is left to wait for it.
+    (void)loop_.post_even_if_full(std::move(task));
+    return;
+  }
+  // A progress report may be dropped when the queue is full: a later one (or the final result)
+  // carries a newer durable offset, and the staged bytes themselves are already durable.
+  (void)loop_.post(std::move(task));
 }
 
 void ThreadedDownloader::work(unsigned generation, fota::StartDownload request, download::CancelToken& cancel) {
@@ -89,30 +97,33 @@ void ThreadedDownloader::work(unsigned generation, fota::StartDownload request, 
     if (p.durable_offset <= reported) return;
     reported = p.durable_offset;
     const std::uint64_t total = p.total.value_or(0);
-    deliver(generation, [offset = reported, total](DownloadListener& l) { l.on_download_progress(offset, total); });
+    deliver(generation, Delivery::Progress,
+            [offset = reported, total](DownloadListener& l) { l.on_download_progress(offset, total); });
   };
   auto result = dl.run(cancel, on_progress);
   if (result) {
     auto flushed = sink_.flush();
     if (!flushed) {
-      deliver(generation, [cause = sink_.failure_cause(), msg = flushed.error()](DownloadListener& l) {
+      deliver(generation, Delivery::Final, [cause = sink_.failure_cause(), msg = flushed.error()](DownloadListener& l) {
         l.on_download_failed(cause == fota::ErrorCause::None ? fota::ErrorCause::Dfu : cause, msg);
       });
       return;
     }
     if (*flushed > reported) {
-      deliver(generation, [offset = *flushed, size = result->size](DownloadListener& l) { l.on_download_progress(offset, size); });
+      deliver(generation, Delivery::Progress,
+              [offset = *flushed, size = result->size](DownloadListener& l) { l.on_download_progress(offset, size); });
     }
-    deliver(generation, [size = result->size](DownloadListener& l) { l.on_download_finished(size); });
+    deliver(generation, Delivery::Final, [size = result->size](DownloadListener& l) { l.on_download_finished(size); });
     return;
   }
   DownloadOutcome outcome = map_download_error(result.error(), sink_.failure_cause());
   switch (outcome.kind) {
     case DownloadOutcome::Kind::UrlExpired:
-      deliver(generation, [](DownloadListener& l) { l.on_url_expired(); });
+      deliver(generation, Delivery::Final, [](DownloadListener& l) { l.on_url_expired(); });
       break;
     case DownloadOutcome::Kind::Failed:
-      deliver(generation, [o = std::move(outcome)](DownloadListener& l) { l.on_download_failed(o.cause, o.message); });
+      deliver(generation, Delivery::Final,
+              [o = std::move(outcome)](DownloadListener& l) { l.on_download_failed(o.cause, o.message); });
       break;
     default: break;
   }

@@ -26,6 +26,21 @@ bool EventLoop::post(Task fn) {
   return true;
 }
 
+bool EventLoop::post_even_if_full(Task fn) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return false;
+    tasks_.push_back(std::move(fn));
+  }
+  wake_.notify_one();
+  return true;
+}
+
+std::size_t EventLoop::pending() const {
+  std::lock_guard lock(mutex_);
+  return tasks_.size();
+}
+
 void EventLoop::stop() {
   {
     std::lock_guard lock(mutex_);

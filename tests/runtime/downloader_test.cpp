@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <thread>
 
 #include "support/download_fakes.hpp"
@@ -62,7 +64,8 @@ struct Recorder final : DownloadListener {
 };
 
 struct Rig {
-  explicit Rig(Bytes file, Bytes initial = {}) : fetcher(std::move(file)), sink(std::move(initial)) {
+  explicit Rig(Bytes file, Bytes initial = {}, std::size_t queue_capacity = 4096)
+      : loop(queue_capacity), fetcher(std::move(file)), sink(std::move(initial)) {
     downloader.set_listener(&recorder);
   }
   EventLoop loop;
@@ -203,6 +206,43 @@ TEST(ThreadedDownloader, NothingOfAStoppedDownloadIsDeliveredAfterStop) {
   ASSERT_TRUE(rig.loop.run_until([&] { return drained == 1; }, 10s));
   EXPECT_FALSE(rig.recorder.ended());
   EXPECT_TRUE(rig.recorder.progress.empty());
+}
+
+TEST(ThreadedDownloader, FinalResultArrivesEvenWhenTheLoopsQueueIsFull) {
+  struct Case {
+    const char* what;
+    std::function<void(Rig&)> script;
+    std::function<bool(const Recorder&)> arrived;
+  };
+  const Case cases[] = {
+      {"finished", [](Rig&) {}, [](const Recorder& r) { return r.finished == 3000u; }},
+      {"failed", [](Rig& rig) { rig.fetcher.then(ScriptedFetcher::failure(Cause::HostUnreachable)); },
+       [](const Recorder& r) { return r.failed && r.failed->first == ErrorCause::ConnectFailed; }},
+      {"URL expired", [](Rig& rig) { rig.fetcher.then(ScriptedFetcher::status(403)); },
+       [](const Recorder& r) { return r.url_expired == 1; }},
+  };
+  constexpr std::size_t kCapacity = 2;
+  for (const Case& c : cases) {
+    const Bytes file = testing::make_bytes(3000);
+    Rig rig(file, Bytes(file.begin(), file.begin() + 1000), kCapacity);
+    rig.sink.durable_every = 500;  // several progress reports, all refused by the full queue
+    c.script(rig);
+    int fillers_run = 0;
+    for (std::size_t i = 0; i < kCapacity; ++i) ASSERT_TRUE(rig.loop.post([&] { ++fillers_run; }));
+    ASSERT_FALSE(rig.loop.post([] {})) << "the queue should be full";
+    // The loop does not run until the worker has queued its final result (one task past the
+    // capacity), so the queue stays full for the whole download.
+    rig.downloader.start(request(3000, 1000));
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (rig.loop.pending() <= kCapacity && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(1ms);
+    }
+    ASSERT_EQ(rig.loop.pending(), kCapacity + 1) << c.what << ": the final result was not queued";
+    ASSERT_TRUE(rig.loop.run_until([&] { return rig.recorder.ended(); }, 10s)) << c.what;
+    EXPECT_EQ(fillers_run, 2) << c.what;
+    EXPECT_TRUE(c.arrived(rig.recorder)) << c.what;
+    EXPECT_TRUE(rig.recorder.progress.empty()) << c.what << ": progress is what a full queue may drop";
+  }
 }
 
 }  // namespace

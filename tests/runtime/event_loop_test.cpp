@@ -51,6 +51,21 @@ TEST(EventLoop, RefusesPostsBeyondItsCapacity) {
   ASSERT_TRUE(loop.run_until([&] { return loop.post([&] { ++ran; }); }, 5s));  // room again once one ran
 }
 
+TEST(EventLoop, PostEvenIfFullQueuesPastTheCapacityInOrderUntilStopped) {
+  EventLoop loop(2);
+  std::vector<int> order;
+  ASSERT_TRUE(loop.post([&] { order.push_back(1); }));
+  ASSERT_TRUE(loop.post([&] { order.push_back(2); }));
+  ASSERT_FALSE(loop.post([&] { order.push_back(-1); }));
+  ASSERT_TRUE(loop.post_even_if_full([&] { order.push_back(3); }));
+  EXPECT_EQ(loop.pending(), 3u);
+  ASSERT_TRUE(loop.run_until([&] { return order.size() == 3; }, 5s));
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(loop.pending(), 0u);
+  loop.stop();
+  EXPECT_FALSE(loop.post_even_if_full([] {}));
+}
+
 TEST(EventLoop, TimerFiresOnceNoEarlierThanItsDeadline) {
   EventLoop loop;
   std::vector<std::pair<TimerId, fota::Millis>> fired;

@@ -4,8 +4,10 @@
 // start() runs the blocking resumer on a worker thread; its results are posted to the EventLoop and
 // delivered to the DownloadListener there (the Device forwards them to Fota's on_download_*), so Fota sees
 // them on its own thread. Progress carries DURABLE offsets only (what survives a power loss), each
-// at most once. stop() cancels (CancelToken) and joins; results of a stopped download that were
-// already posted are dropped when they come up, so after stop() nothing of it is delivered.
+// at most once; a progress report may be dropped when the loop's queue is full, the final result
+// (finished, failed or URL expired) never is: the engine waits for it. stop() cancels (CancelToken)
+// and joins; results of a stopped download that were already posted are dropped when they come up,
+// so after stop() nothing of it is delivered.
 //
 //   ThreadedDownloader downloader(loop, fetcher, clock, random, sink, {.allow_plain_http = false});
 //   downloader.set_listener(&listener);            // before the first start()
@@ -75,8 +77,11 @@ class ThreadedDownloader final : public fota::Downloader {
   void stop() override;
 
  private:
+  // Progress may be dropped when the loop's queue is full; a final result (finished, failed, URL
+  // expired) never is.
+  enum class Delivery { Progress, Final };
   void work(unsigned generation, fota::StartDownload request, download::CancelToken& cancel);
-  void deliver(unsigned generation, std::function<void(DownloadListener&)> fn);
+  void deliver(unsigned generation, Delivery delivery, std::function<void(DownloadListener&)> fn);
 
   EventLoop& loop_;
   download::Fetcher& fetcher_;

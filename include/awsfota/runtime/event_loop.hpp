@@ -35,6 +35,12 @@ class EventLoop final : public fota::TimerService {
   // Queues fn to run on the loop thread, in the order posted. Thread-safe. False when the queue is
   // full or the loop was stopped (fn is then dropped).
   [[nodiscard]] bool post(Task fn);
+  // As post(), but queues fn even when the queue is full: for an input that must never be lost (a
+  // download's final result), whose producer posts a bounded number of them, so memory stays bounded
+  // by the producers rather than by the capacity. False only when the loop was stopped.
+  [[nodiscard]] bool post_even_if_full(Task fn);
+  // Tasks waiting to run. Thread-safe (a snapshot).
+  [[nodiscard]] std::size_t pending() const;
 
   // Runs tasks and timers on the calling thread until stop(). Tasks posted before stop() that have
   // not run are dropped.
