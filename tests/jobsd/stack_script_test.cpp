@@ -1,10 +1,16 @@
 // scripts/stack as a user runs it: up on free ports in a scratch run folder, add-thing, a device on
 // the issued certificate, an upload and an expiring link through nginx, status, down.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "jobsd/local_stack.hpp"
 
@@ -14,6 +20,60 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 namespace mqtt = adapters::mosquitto;
+
+// Something else listening on 127.0.0.1:port for as long as it lives.
+class PortSquatter {
+ public:
+  explicit PortSquatter(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    listening_ = fd_ >= 0 && ::bind(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0 &&
+                 ::listen(fd_, 4) == 0;
+  }
+  ~PortSquatter() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  PortSquatter(const PortSquatter&) = delete;
+  PortSquatter& operator=(const PortSquatter&) = delete;
+  [[nodiscard]] bool listening() const { return listening_; }
+
+ private:
+  int fd_;
+  bool listening_ = false;
+};
+
+// The command lines of running processes that mention `text` (the stack's run folder).
+std::vector<std::string> processes_mentioning(const std::string& text) {
+  std::vector<std::string> found;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string pid = entry.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (char& c : cmdline) c = c == '\0' ? ' ' : c;
+    if (cmdline.find(text) != std::string::npos && pid != std::to_string(::getpid())) found.push_back(pid + ": " + cmdline);
+  }
+  return found;
+}
+
+// One connection attempt, no waiting: does anything accept on 127.0.0.1:port right now?
+bool accepts_connections(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool accepted = fd >= 0 && ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  if (fd >= 0) ::close(fd);
+  return accepted;
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
 
 class StackScript : public ::testing::Test {
  protected:
@@ -31,17 +91,67 @@ class StackScript : public ::testing::Test {
     return awsfota::testing::run_command(argv);
   }
 
+  std::vector<std::string> port_flags() const {
+    return {"--mqtt-port", std::to_string(mqtt_port), "--https-port", std::to_string(https_port),
+            "--http-port", std::to_string(http_port), "--api-port", std::to_string(api_port)};
+  }
+  Expected<std::string, std::string> up(std::vector<std::string> flags) {
+    flags.insert(flags.begin(), "up");
+    return stack(std::move(flags));
+  }
+
   awsfota::testing::TempDir dir{"jobsd-script"};
+  const std::uint16_t mqtt_port = awsfota::testing::free_port();
+  const std::uint16_t https_port = awsfota::testing::free_port();
+  const std::uint16_t http_port = awsfota::testing::free_port();
+  const std::uint16_t api_port = awsfota::testing::free_port();
 };
 
+TEST_F(StackScript, FailedUpStopsWhatItStartedAndSaysWhy) {
+  PortSquatter squatter(api_port);  // taken after mosquitto and nginx have started
+  ASSERT_TRUE(squatter.listening());
+  auto failed = up(port_flags());
+  ASSERT_FALSE(failed) << "up succeeded with its API port taken: " << *failed;
+  EXPECT_NE(failed.error().find("127.0.0.1:" + std::to_string(api_port) + " is taken"), std::string::npos)
+      << failed.error();
+  EXPECT_NE(failed.error().find("stopped what it had started: mosquitto nginx"), std::string::npos) << failed.error();
+
+  const auto run = dir.path() / "run";
+  EXPECT_EQ(processes_mentioning(run.string()), std::vector<std::string>{}) << "daemons of the failed up still run";
+  EXPECT_FALSE(accepts_connections(mqtt_port)) << "mosquitto still listens";
+  EXPECT_FALSE(accepts_connections(https_port)) << "nginx still listens";
+  EXPECT_FALSE(std::filesystem::exists(run / "mosquitto.pid"));
+  EXPECT_FALSE(std::filesystem::exists(run / "nginx.pid"));
+  EXPECT_FALSE(std::filesystem::exists(run / "stack.env")) << "ports recorded for a stack that does not run";
+  EXPECT_FALSE(stack({"status"}));
+}
+
+TEST_F(StackScript, UpOnARunningStackKeepsItsPortsAndRefusesOthers) {
+  auto first = up(port_flags());
+  ASSERT_TRUE(first) << first.error();
+  const auto settings = dir.path() / "run" / "stack.env";
+  const std::string recorded = read_text(settings);
+  EXPECT_NE(recorded.find("MQTT_PORT=" + std::to_string(mqtt_port)), std::string::npos) << recorded;
+
+  const std::uint16_t other_port = awsfota::testing::free_port();
+  auto other = up({"--mqtt-port", std::to_string(other_port)});
+  ASSERT_FALSE(other) << *other;
+  EXPECT_NE(other.error().find("already runs with MQTT " + std::to_string(mqtt_port)), std::string::npos)
+      << other.error();
+  EXPECT_NE(other.error().find("down --name t"), std::string::npos) << other.error();
+  EXPECT_EQ(read_text(settings), recorded);
+  auto status = stack({"status"});
+  EXPECT_TRUE(status) << "the running stack must survive the refused up: " << status.error();
+
+  auto again = up({});  // the recorded ports: nothing to start, nothing to change
+  ASSERT_TRUE(again) << again.error();
+  EXPECT_NE(again->find("mosquitto already runs"), std::string::npos) << *again;
+  EXPECT_EQ(read_text(settings), recorded);
+}
+
 TEST_F(StackScript, UpAddThingServeAndDown) {
-  const auto mqtt_port = awsfota::testing::free_port();
-  const auto https_port = awsfota::testing::free_port();
-  const auto http_port = awsfota::testing::free_port();
-  const auto api_port = awsfota::testing::free_port();
-  auto up = stack({"up", "--mqtt-port", std::to_string(mqtt_port), "--https-port", std::to_string(https_port),
-                   "--http-port", std::to_string(http_port), "--api-port", std::to_string(api_port)});
-  ASSERT_TRUE(up) << up.error();
+  auto started = up(port_flags());
+  ASSERT_TRUE(started) << started.error();
   ASSERT_TRUE(stack({"status"}));
   auto added = stack({"add-thing", "dev-1"});
   ASSERT_TRUE(added) << added.error();
