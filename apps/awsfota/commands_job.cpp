@@ -165,18 +165,20 @@ int job_describe(const std::string& job_id, const AwsOptions& aws, bool json) {
 int job_list(const ListJobsParams& params, const AwsOptions& aws, bool json) {
   auto ctx = aws_context_from(aws);
   if (!ctx) return fail(kExitUsage, ctx.error());
-  ListJobsParams p = params;
-  std::vector<JobSummary> all;
   nlohmann::json raw = nlohmann::json::array();
-  do {
+  auto jobs = collect_pages<JobSummary>("ListJobs", [&](const std::string& token) -> Expected<Page<JobSummary>, std::string> {
+    ListJobsParams p = params;
+    p.next_token = token;
     auto body = call_api(*ctx, list_jobs_request(p));
-    if (!body) return fail(kExitFailed, body.error());
+    if (!body) return unexpected(body.error());
     auto page = parse_list_jobs(*body);
-    if (!page) return fail(kExitFailed, page.error());
-    for (auto& j : nlohmann::json::parse(*body).value("jobs", nlohmann::json::array())) raw.push_back(j);
-    all.insert(all.end(), page->items.begin(), page->items.end());
-    p.next_token = page->next_token;
-  } while (!p.next_token.empty());
+    if (page) {
+      for (auto& j : nlohmann::json::parse(*body).value("jobs", nlohmann::json::array())) raw.push_back(j);
+    }
+    return page;
+  });
+  if (!jobs) return fail(kExitFailed, jobs.error());
+  const std::vector<JobSummary>& all = *jobs;
   if (json) {
     std::cout << nlohmann::json{{"jobs", raw}}.dump(2) << "\n";
     return kExitOk;
@@ -202,18 +204,15 @@ int job_cancel(const std::string& job_id, bool force, const std::string& comment
 // One round of the watch: every execution of the job with its status details.
 Expected<std::vector<WatchRow>, std::string> poll_executions(const AwsContext& ctx, const std::string& job_id,
                                                              std::map<std::string, WatchRow>& last) {
-  std::vector<ExecutionSummary> executions;
-  std::string token;
-  do {
-    auto body = call_api(ctx, list_job_executions_for_job_request(job_id, token));
-    if (!body) return unexpected(body.error());
-    auto page = parse_list_job_executions(*body);
-    if (!page) return unexpected(page.error());
-    executions.insert(executions.end(), page->items.begin(), page->items.end());
-    token = page->next_token;
-  } while (!token.empty());
+  auto executions = collect_pages<ExecutionSummary>(
+      "ListJobExecutionsForJob", [&](const std::string& token) -> Expected<Page<ExecutionSummary>, std::string> {
+        auto body = call_api(ctx, list_job_executions_for_job_request(job_id, token));
+        if (!body) return unexpected(body.error());
+        return parse_list_job_executions(*body);
+      });
+  if (!executions) return unexpected(executions.error());
   std::vector<WatchRow> rows;
-  for (const auto& e : executions) {
+  for (const auto& e : *executions) {
     // A terminal execution does not change any more: no need to ask again.
     if (auto it = last.find(e.thing_name); it != last.end() && is_terminal_status(it->second.status)) {
       rows.push_back(it->second);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -100,6 +101,39 @@ struct Page {
   std::vector<T> items;
   std::string next_token;
 };
+
+// More pages than any listing of ours can have (at AWS's default of 50 per page, half a million items).
+inline constexpr std::size_t kMaxPages = 10000;
+
+// Follows nextToken from the first page (token "") until a page has none; the items of every page,
+// in order. A service that hands back a token it gave before, or more than max_pages pages, would
+// keep the caller asking forever: that is an error naming the operation instead.
+//
+//   auto jobs = collect_pages<JobSummary>("ListJobs", [&](const std::string& token) {
+//     return fetch_and_parse_page(token);   // Expected<Page<JobSummary>, std::string>
+//   });
+template <typename T, typename FetchPage>
+[[nodiscard]] Expected<std::vector<T>, std::string> collect_pages(const std::string& operation, FetchPage&& fetch_page,
+                                                                std::size_t max_pages = kMaxPages) {
+  std::vector<T> items;
+  std::set<std::string> tokens_seen;
+  std::string token;
+  for (std::size_t pages = 1;; ++pages) {
+    Expected<Page<T>, std::string> page = fetch_page(token);
+    if (!page) return unexpected(page.error());
+    items.insert(items.end(), page->items.begin(), page->items.end());
+    token = page->next_token;
+    if (token.empty()) return items;
+    if (!tokens_seen.insert(token).second) {
+      return unexpected(operation + ": the service sent nextToken \"" + token.substr(0, 40) + (token.size() > 40 ? "..." : "") +
+                        "\" again after " + std::to_string(pages) + " pages; stopped instead of reading the same pages forever");
+    }
+    if (pages >= max_pages) {
+      return unexpected(operation + ": still more pages after " + std::to_string(pages) +
+                        "; stopped (the service keeps sending a nextToken)");
+    }
+  }
+}
 
 [[nodiscard]] Expected<std::pair<std::string, std::string>, std::string> parse_create_job(const std::string& body);
 [[nodiscard]] Expected<JobInfo, std::string> parse_describe_job(const std::string& body);

@@ -3,6 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string>
+#include <vector>
+
 #include "cli/endpoint.hpp"
 #include "cli/iot_api.hpp"
 
@@ -183,6 +186,59 @@ TEST(IotApi, ApiErrorStaysOneLineWhateverTheServerSends) {
             "DescribeJob failed: Job fw-9 not found second line (HTTP 404)");
   EXPECT_EQ(describe_api_error("ListJobs", 429, "Throttling\nException", "Rate exceeded\r\nRetry later\n"),
             "ListJobs failed: Throttling Exception: Rate exceeded  Retry later (HTTP 429)");
+}
+
+// ---- following nextToken ------------------------------------------------------------------------
+
+// A scripted ListJobs: page i answers with next_tokens[i] (the last page has ""), and every call is
+// recorded. It refuses to go on forever, so a pager that never stops fails the test instead of hanging.
+struct ScriptedPages {
+  std::vector<std::string> next_tokens;
+  std::vector<std::string> asked;
+  Expected<Page<int>, std::string> operator()(const std::string& token) {
+    asked.push_back(token);
+    if (asked.size() > 3 * kMaxPages) return unexpected(std::string("scripted service: asked too often"));
+    const std::size_t i = asked.size() - 1;
+    return Page<int>{{static_cast<int>(i)}, i < next_tokens.size() ? next_tokens[i] : std::string("t") + std::to_string(i)};
+  }
+};
+
+TEST(Paging, FollowsEveryTokenUntilAPageHasNone) {
+  ScriptedPages pages{{"a", "b", ""}, {}};
+  auto items = collect_pages<int>("ListJobs", pages);
+  ASSERT_TRUE(items) << items.error();
+  EXPECT_EQ(*items, (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(pages.asked, (std::vector<std::string>{"", "a", "b"}));
+}
+
+TEST(Paging, StopsWithAClearErrorWhenTheServiceRepeatsAToken) {
+  for (const auto& tokens : {std::vector<std::string>{"same", "same"}, std::vector<std::string>{"a", "b", "a"}}) {
+    ScriptedPages pages{tokens, {}};
+    auto items = collect_pages<int>("ListJobs", pages);
+    ASSERT_FALSE(items) << "paging did not stop";
+    EXPECT_EQ(pages.asked.size(), tokens.size()) << items.error();
+    EXPECT_TRUE(items.error().starts_with("ListJobs: the service sent nextToken \"" + tokens.back() + "\" again after " +
+                                          std::to_string(tokens.size()) + " pages"))
+        << items.error();
+  }
+}
+
+TEST(Paging, StopsAfterThePageCapWhenTokensNeverEnd) {
+  ScriptedPages endless;  // a fresh token on every page
+  auto items = collect_pages<int>("ListJobExecutionsForJob", endless);
+  ASSERT_FALSE(items);
+  EXPECT_EQ(endless.asked.size(), kMaxPages);
+  EXPECT_EQ(items.error(), "ListJobExecutionsForJob: still more pages after 10000; stopped (the service keeps sending a nextToken)");
+}
+
+TEST(Paging, AFailedPageEndsThePagingWithItsError) {
+  int calls = 0;
+  auto items = collect_pages<int>("ListJobs", [&](const std::string&) -> Expected<Page<int>, std::string> {
+    if (++calls == 2) return unexpected(std::string("ListJobs failed: Throttling (HTTP 429)"));
+    return Page<int>{{calls}, "next"};
+  });
+  ASSERT_FALSE(items);
+  EXPECT_EQ(items.error(), "ListJobs failed: Throttling (HTTP 429)");
 }
 
 }  // namespace
