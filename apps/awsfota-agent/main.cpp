@@ -8,9 +8,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "agent/agent.hpp"
 #include "agent/config.hpp"
@@ -49,15 +47,13 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? awsfota::agent::kExitOk : awsfota::agent::kExitUsage;
   }
 
-  std::ifstream in(config_path, std::ios::binary);
-  if (!in) {
-    std::cerr << "config: cannot read " << config_path << "\n";
+  const auto text = awsfota::agent::read_config_file(config_path);
+  if (!text) {
+    std::cerr << text.error().message << "\n";
     return awsfota::agent::kExitConfig;
   }
-  std::stringstream text;
-  text << in.rdbuf();
   const auto base = std::filesystem::absolute(config_path).parent_path();
-  auto config = awsfota::agent::parse_config(text.str(), base);
+  auto config = awsfota::agent::parse_config(*text, base);
   if (!config) {
     std::cerr << config.error().message << " (in " << config_path << ")\n";
     return awsfota::agent::kExitConfig;

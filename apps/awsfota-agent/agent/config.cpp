@@ -281,6 +281,15 @@ void read_behaviour(Section& root, AgentConfig& c, const std::filesystem::path& 
   }
 }
 
+// nlohmann's messages start with a tag for programmers ("[json.exception.parse_error.101] "); the rest
+// ("parse error at line 3, column 5: ...") is what the person editing the file needs.
+std::string without_library_tag(std::string_view what) {
+  if (what.starts_with("[json.exception.")) {
+    if (const auto end = what.find("] "); end != std::string_view::npos) what.remove_prefix(end + 2);
+  }
+  return std::string(what);
+}
+
 }  // namespace
 
 Expected<AgentConfig, ConfigError> parse_config(std::string_view json_text, const std::filesystem::path& base_dir) {
@@ -289,7 +298,7 @@ Expected<AgentConfig, ConfigError> parse_config(std::string_view json_text, cons
     doc = json::parse(json_text.begin(), json_text.end(), /*cb=*/nullptr, /*allow_exceptions=*/true,
                       /*ignore_comments=*/true);
   } catch (const json::exception& e) {
-    return unexpected(ConfigError{"", std::string("config: not valid JSON: ") + e.what()});
+    return unexpected(ConfigError{"", "config: not valid JSON: " + without_library_tag(e.what())});
   }
   try {
     AgentConfig c;

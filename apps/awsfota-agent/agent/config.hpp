@@ -128,6 +128,14 @@ struct ConfigError {
   std::string message;  // "config: download.fragment-size: expected a positive integer, got -1"
 };
 
+// The text of the config file at `path`. A missing or unreadable file, or a directory, is an error in
+// plain words naming the path (the one function here that does I/O).
+//
+//   auto text = awsfota::agent::read_config_file("/etc/awsfota/agent.json");
+//   if (!text) { std::cerr << text.error().message << "\n"; return 78; }
+//   // "config: /etc/awsfota is a directory, not a config file"
+[[nodiscard]] Expected<std::string, ConfigError> read_config_file(const std::filesystem::path& path);
+
 // Parses the JSON text of a config file. Relative paths are taken relative to base_dir.
 [[nodiscard]] Expected<AgentConfig, ConfigError> parse_config(std::string_view json_text,
                                                              const std::filesystem::path& base_dir);

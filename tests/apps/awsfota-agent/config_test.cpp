@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+
+#include "support/process.hpp"
 
 namespace {
 
@@ -111,6 +114,36 @@ TEST(AgentConfig_Json, RejectsTextThatIsNotJsonWithThePosition) {
   ASSERT_FALSE(c);
   EXPECT_NE(c.error().message.find("config: not valid JSON"), std::string::npos) << c.error().message;
   EXPECT_NE(c.error().message.find("line 1"), std::string::npos) << c.error().message;
+  EXPECT_EQ(c.error().message.find("json.exception"), std::string::npos) << "the library's tag leaks: " << c.error().message;
+  EXPECT_TRUE(c.error().message.starts_with("config: not valid JSON: parse error at line 1, column ")) << c.error().message;
+}
+
+class AgentConfig_File : public ::testing::Test {
+ protected:
+  awsfota::testing::TempDir dir{"agent-config"};
+  const std::filesystem::path& dir_ = dir.path();
+};
+
+TEST_F(AgentConfig_File, ADirectoryIsNamedAsADirectory) {
+  auto text = awsfota::agent::read_config_file(dir_);
+  ASSERT_FALSE(text);
+  EXPECT_EQ(text.error().message, "config: " + dir_.string() + " is a directory, not a config file");
+}
+
+TEST_F(AgentConfig_File, AMissingFileIsNamedWithThePath) {
+  auto text = awsfota::agent::read_config_file(dir_ / "agent.json");
+  ASSERT_FALSE(text);
+  EXPECT_EQ(text.error().message, "config: cannot read " + (dir_ / "agent.json").string() +
+                                         ": No such file or directory");
+}
+
+TEST_F(AgentConfig_File, ReadsTheWholeFile) {
+  const std::string written = minimal().dump(2);
+  std::ofstream(dir_ / "agent.json", std::ios::binary) << written;
+  auto text = awsfota::agent::read_config_file(dir_ / "agent.json");
+  ASSERT_TRUE(text) << text.error().message;
+  EXPECT_EQ(*text, written);
+  EXPECT_TRUE(parse_config(*text, dir_));
 }
 
 TEST(AgentConfig_Json, AcceptsComments) {
