@@ -203,8 +203,12 @@ Device::~Device() {
   parts_->downloader->stop();
 }
 
+// The control inputs below come at the pace of people and connections, never in floods, and losing
+// one would leave the engine waiting (offline for good, or a self-test result unheard): they are
+// queued even when the queue is full. Only MQTT messages, which the network can flood, may be dropped
+// (the engine's response timer asks again).
 void Device::start() {
-  (void)parts_->loop.post([p = parts_.get()] { p->fota->start(); });
+  (void)parts_->loop.post_even_if_full([p = parts_.get()] { p->fota->start(); });
 }
 
 fota::MessageResult Device::on_mqtt_message(std::string_view topic, std::string_view payload) {
@@ -217,19 +221,19 @@ fota::MessageResult Device::on_mqtt_message(std::string_view topic, std::string_
 }
 
 void Device::on_connected() {
-  (void)parts_->loop.post([p = parts_.get()] { p->fota->on_connected(); });
+  (void)parts_->loop.post_even_if_full([p = parts_.get()] { p->fota->on_connected(); });
 }
 void Device::on_disconnected() {
-  (void)parts_->loop.post([p = parts_.get()] { p->fota->on_disconnected(); });
+  (void)parts_->loop.post_even_if_full([p = parts_.get()] { p->fota->on_disconnected(); });
 }
 void Device::confirm() {
-  (void)parts_->loop.post([p = parts_.get()] { (void)p->fota->confirm(); });
+  (void)parts_->loop.post_even_if_full([p = parts_.get()] { (void)p->fota->confirm(); });
 }
 void Device::self_test_failed(std::string reason) {
-  (void)parts_->loop.post([p = parts_.get(), r = std::move(reason)] { (void)p->fota->self_test_failed(r); });
+  (void)parts_->loop.post_even_if_full([p = parts_.get(), r = std::move(reason)] { (void)p->fota->self_test_failed(r); });
 }
 void Device::cancel() {
-  (void)parts_->loop.post([p = parts_.get()] { (void)p->fota->cancel(); });
+  (void)parts_->loop.post_even_if_full([p = parts_.get()] { (void)p->fota->cancel(); });
 }
 
 bool Device::post(std::function<void(fota::Fota&)> fn) {

@@ -208,6 +208,23 @@ class DeviceCycle : public ::testing::Test {
   int boots = 0;
 };
 
+// A full queue (a flood of MQTT messages) may drop messages, never the control inputs: a lost
+// on_connected() would leave the engine offline for good.
+TEST_F(DeviceCycle, ControlInputsAreNotLostWhenTheEngineQueueIsFull) {
+  // No server answers this URL: the job only has to be taken, which needs the engine connected.
+  service.jobs.push_back(ServiceJob{.id = "job-1", .document = R"({"fwversion":"1.0.1","location":{"url":"https://127.0.0.1:9/fw.bin"}})"});
+  DeviceConfig c = config("1.0.0");
+  c.loop_capacity = 1;
+  auto made = Device::create(c, transport);
+  ASSERT_TRUE(made) << made.error();
+  device = std::move(*made);
+  transport.attach(device.get());
+  device->start();
+  ASSERT_FALSE(device->post([](fota::Fota&) {})) << "the queue should be full";
+  device->on_connected();
+  EXPECT_TRUE(run_until([&] { return job_status("job-1") != "QUEUED"; }, 20s)) << job_status("job-1");
+}
+
 TEST_F(DeviceCycle, FullImageUpdateSucceedsOnlyAfterTheTrialBootIsConfirmed) {
   start_nginx();
   auto image = make_image(random_bytes(512 * 1024, 11), {1, 0, 1, 0});
