@@ -6,7 +6,9 @@
 // every MiB and 100 KB inserted), and the patch `zstd --patch-from=OLD NEW` with the CLI's default
 // settings, behind this project's header. Each run, alternating: `zstd -d --patch-from=OLD DELTA -o OUT`
 // and this program re-executed as a child that drives AppDeltaTarget (stage the delta in 64 KiB writes
-// with a commit per MiB, then finish(): apply into slot B, fsync, verify hash and signature).
+// with a commit per MiB, then finish(): apply into slot B while the result is read back and hashed
+// behind the decoder, fsync, verify hash and signature). Between them, the apply step alone
+// (decode_delta() into the mapped slot and fsync: what `zstd -d` does).
 // Full image: the child drives AppSlotTarget with the image in 64 KiB writes, a commit every 4 MiB,
 // then finish() (fsync, verify). Every run is its own process: the parent samples /proc/PID/status
 // for peak RssAnon (heap and stacks) and RssFile (mapped file pages) and takes VmHWM from wait4().
@@ -117,8 +119,9 @@ double feed_file(Target& t, const fs::path& file, std::uint64_t commit_every) {
   return seconds_since(start);
 }
 
-// The delta target's apply step alone (what finish() does before verifying): map the staged delta, the
-// base and the slot, apply_delta(), flush (msync + fsync). The comparison with `zstd -d` is this.
+// The delta target's apply step alone, the work `zstd -d` does too: map the staged delta, the base and
+// the slot, decode_delta() into the slot, flush (msync + fsync). The target's finish() does this while
+// its follower reads the result back and hashes it, then verifies.
 int child_apply_only(const fs::path& dir, const std::string& input) {
   awsfota::openssl::OpenSslCrypto crypto;
   Devices dev = open_devices(dir, 512u << 20);
@@ -133,8 +136,8 @@ int child_apply_only(const fs::path& dir, const std::string& input) {
   auto out = dev.b->map(header->result_size, awsfota::dfu::MapMode::Write);
   if (!base || !out) die("map slots");
   // The target hashes the base when the header arrives; pass that digest as it does.
-  auto applied = awsfota::image::apply_delta((*delta)->bytes(), (*base)->bytes(), (*out)->bytes(), crypto,
-                                             header->base_sha256);
+  auto applied = awsfota::image::decode_delta((*delta)->bytes(), (*base)->bytes(), (*out)->bytes(), crypto,
+                                              header->base_sha256, {});
   if (!applied) die("apply: " + applied.error().reason);
   if (auto r = (*out)->flush(); !r) die("flush: " + r.error().message);
   std::cout << seconds_since(start) << " 0\n";

@@ -90,7 +90,14 @@ Expected<std::uint64_t, DfuError> AppDeltaTarget::commit() {
 
 // The base was hashed when the header came in; the running slot is never written while it runs, and
 // the result's own SHA-256 would catch a base that changed anyway.
-Expected<void, DfuError> AppDeltaTarget::apply() {
+//
+// The decoder writes the result through a mapping of the slot. Where the device's read() sees those
+// stores at once (a shared mapping of the page cache) and may run beside flush()'s device calls, a
+// SlotFollower reads the result back from the slot behind the decoder, block by block as each is
+// final, and hashes it; otherwise (the heap copy of a device that cannot map) it reads the slot back
+// once flush() has stored the result there. Either way the digests are of what the slot holds, and
+// the verification does not read the image again.
+Expected<AppDeltaTarget::ResultDigests, DfuError> AppDeltaTarget::apply() {
   BlockDevice& target = *slots_[static_cast<int>(*target_slot_)];
   BlockDevice& active = *slots_[static_cast<int>(other_slot(*target_slot_))];
   auto delta = staging_.map(spec_.size, MapMode::Read);
@@ -99,10 +106,39 @@ Expected<void, DfuError> AppDeltaTarget::apply() {
   if (!base) return unexpected(detail::io_error(base.error(), "mapping the running slot"));
   auto out = target.map(header_->result_size, MapMode::Write);
   if (!out) return unexpected(detail::io_error(out.error(), "mapping slot " + std::string(to_string(*target_slot_))));
-  auto applied = image::apply_delta((*delta)->bytes(), (*base)->bytes(), (*out)->bytes(), crypto_, header_->base_sha256);
-  if (!applied) return unexpected(to_dfu_error(applied.error()));
-  if (auto r = (*out)->flush(); !r) return unexpected(detail::io_error(r.error(), "writing the result to the slot"));
-  return {};
+  Mapping& result = **out;
+  const std::uint64_t size = header_->result_size;
+  SlotFollower follower(target, crypto_, 0);
+  bool region_known = false;
+  std::uint64_t signed_size = size;
+  // The signed region's end, from the result's MCUboot header, once decoded; the verification reads
+  // the header again from the slot, and a region that turns out different is hashed again there.
+  auto know_region = [&](std::uint64_t done) {
+    if (region_known || (done < image::kHeaderFieldsSize && done < size)) return;
+    region_known = true;
+    if (done >= image::kHeaderFieldsSize) {
+      auto h = image::parse_header(result.bytes().first(image::kHeaderFieldsSize), size);
+      if (h) signed_size = std::uint64_t{h->header_size} + h->image_size + h->protected_tlv_size;
+    }
+    follower.set_hash_end(signed_size, size);
+  };
+  image::DeltaProgress progress;
+  if (result.visible_to_reads() && target.concurrent_access()) {
+    progress = [&](std::uint64_t done) -> Expected<void, std::string> {
+      know_region(done);
+      follower.advance_written(done);
+      return {};
+    };
+  }
+  auto decoded = image::decode_delta((*delta)->bytes(), (*base)->bytes(), result.bytes(), crypto_,
+                                     header_->base_sha256, progress);
+  if (!decoded) return unexpected(to_dfu_error(decoded.error()));
+  if (auto r = result.flush(); !r) return unexpected(detail::io_error(r.error(), "writing the result to the slot"));
+  know_region(size);
+  follower.advance_written(size);
+  auto digests = follower.digest();
+  if (!digests) return unexpected(detail::io_error(digests.error(), "hashing the slot"));
+  return ResultDigests{image::RegionDigest{signed_size, digests->prefix}, digests->whole};
 }
 
 Expected<FinishedImage, DfuError> AppDeltaTarget::finish() {
@@ -111,10 +147,23 @@ Expected<FinishedImage, DfuError> AppDeltaTarget::finish() {
     return fail(DfuCause::BadState, "finish at " + std::to_string(next_) + " of " + std::to_string(spec_.size) + " bytes");
   }
   if (auto r = commit(); !r) return unexpected(r.error());
-  if (auto r = apply(); !r) return unexpected(r.error());
-  auto v = detail::verify_slot(*slots_[static_cast<int>(*target_slot_)], header_->result_size, config_.verify, crypto_,
-                               config_.running_version, config_.downgrade);
-  if (v) finished_ = true;
+  auto digests = apply();
+  if (!digests) return unexpected(digests.error());
+  BlockDevice& slot = *slots_[static_cast<int>(*target_slot_)];
+  const std::uint64_t size = header_->result_size;
+  // The image first, as a full image is checked (a byte the slot did not keep is a HashMismatch),
+  // then the whole result against the delta header's SHA-256, from the same read-back.
+  auto v = detail::verify_slot(slot, size, config_.verify, crypto_, config_.running_version, config_.downgrade,
+                               digests->signed_region);
+  if (!v) return v;
+  std::optional<image::Sha256Digest> whole = digests->whole;
+  if (!whole) {  // a crypto backend that cannot copy a hash state: one more pass over the slot
+    auto h = detail::hash_device(slot, size, crypto_);
+    if (!h) return unexpected(detail::io_error(h.error(), "hashing the slot"));
+    whole = *h;
+  }
+  if (auto r = image::check_delta_result(*header_, *whole); !r) return unexpected(to_dfu_error(r.error()));
+  finished_ = true;
   return v;
 }
 

@@ -82,6 +82,17 @@ Expected<void, IoError> SlotFollower::write(std::uint64_t offset, std::span<cons
   return {};
 }
 
+void SlotFollower::advance_written(std::uint64_t end) {
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (end <= written_) return;
+    written_ = end;
+    wake = hash_ready();
+  }
+  if (wake) hash_cv_.notify_one();
+}
+
 Expected<void, IoError> SlotFollower::request_sync() {
   {
     std::lock_guard lock(mutex_);

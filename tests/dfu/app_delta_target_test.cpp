@@ -6,6 +6,7 @@
 #include "awsfota/adapters/posix/block_device.hpp"
 #include "awsfota/dfu/app_targets.hpp"
 #include "dfu/fakes.hpp"
+#include "dfu/no_clone_crypto.hpp"
 #include "image/image_test_util.hpp"
 
 using namespace awsfota::dfu;
@@ -130,6 +131,125 @@ TEST_F(AppDelta, CorruptedDeltaIsRejectedWithoutTouchingTheActiveSlot) {
   EXPECT_EQ(slot_a_.writes, 0u);
   EXPECT_EQ(slot_a_.bytes(), active_before);
   EXPECT_EQ(slot_b_.writes, 0u) << "a delta that does not decode is not written out";
+  EXPECT_FALSE(t.schedule());
+}
+
+// The result is verified as the slot holds it, not as the decoder produced it: the heap-copy mapping
+// stores it with write() in flush(), and the slot keeps one byte flipped.
+TEST_F(AppDelta, BytesTheSlotDidNotKeepAreHashMismatch) {
+  const auto active_before = slot_a_.bytes();
+  slot_b_.corrupt_at = new_image_.size() / 2;
+  AppDeltaTarget t(slot_a_, slot_b_, staging_, boot_, crypto_, config_);
+  auto r = run(t);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().cause, DfuCause::HashMismatch) << r.error().reason;
+  EXPECT_FALSE(t.schedule());
+  EXPECT_EQ(slot_a_.writes, 0u);
+  EXPECT_EQ(slot_a_.bytes(), active_before);
+}
+
+// With a mapping whose stores read() sees at once (as a shared mmap of a slot file), the result is
+// read back behind the decoder: all of it before the mapping is flushed (flush() waits for those
+// reads, and would time out if they came only after it), and once: finish() reads only the header and
+// TLV area again, not the whole image.
+TEST_F(AppDelta, ResultIsReadBackFromTheSlotWhileTheDecoderWritesItAndOnlyOnce) {
+  slot_b_.map_in_place = slot_b_.concurrent = true;
+  slot_b_.flush_waits_for_reads = new_image_.size();
+  AppDeltaTarget t(slot_a_, slot_b_, staging_, boot_, crypto_, config_);
+  ASSERT_TRUE(t.begin(spec()));
+  ASSERT_TRUE(t.write(0, delta_));
+  auto done = t.finish();
+  ASSERT_TRUE(done) << done.error().reason;
+  EXPECT_FALSE(slot_b_.flush_wait_timed_out) << "the result was read back only after the flush";
+  EXPECT_TRUE(slot_b_holds_new_image(slot_b_));
+  EXPECT_GE(slot_b_.bytes_read, new_image_.size());
+  EXPECT_LT(slot_b_.bytes_read, new_image_.size() + 4096) << "the image was read a second time";
+  ASSERT_TRUE(t.schedule());
+}
+
+// The same through the heap copy: the read-back follows the flush, still once.
+TEST_F(AppDelta, HeapMappedResultIsReadBackOnceAfterTheFlush) {
+  AppDeltaTarget t(slot_a_, slot_b_, staging_, boot_, crypto_, config_);
+  auto done = run(t);
+  ASSERT_TRUE(done) << done.error().reason;
+  EXPECT_GE(slot_b_.bytes_read, new_image_.size());
+  EXPECT_LT(slot_b_.bytes_read, new_image_.size() + 4096) << "the image was read a second time";
+}
+
+// The decoder wrote the right bytes, but the slot gives one back wrong: the hash is the slot's.
+TEST_F(AppDelta, InPlaceResultIsHashedAsTheSlotReadsItBack) {
+  slot_b_.map_in_place = slot_b_.concurrent = true;
+  slot_b_.corrupt_read_at = new_image_.size() / 3;
+  AppDeltaTarget t(slot_a_, slot_b_, staging_, boot_, crypto_, config_);
+  auto r = run(t);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().cause, DfuCause::HashMismatch) << r.error().reason;
+  EXPECT_FALSE(t.schedule());
+}
+
+// A byte outside the signed region (the unprotected TLV area) that the slot does not give back is
+// not caught by the image's own hash; the delta header's SHA-256 of the whole result catches it.
+TEST_F(AppDelta, ResultDifferingOnlyOutsideTheSignedRegionFailsTheDeltaResultHash) {
+  slot_b_.map_in_place = slot_b_.concurrent = true;
+  slot_b_.corrupt_read_at = new_image_.size() - 1;  // the last byte of the signature TLV's value
+  config_.verify.key.reset();                       // so that only the hashes can tell
+  AppDeltaTarget t(slot_a_, slot_b_, staging_, boot_, crypto_, config_);
+  auto r = run(t);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().cause, DfuCause::DeltaCorrupt) << r.error().reason;
+  EXPECT_NE(r.error().reason.find("SHA-256"), std::string::npos) << r.error().reason;
+  EXPECT_FALSE(t.schedule());
+}
+
+// A crypto backend that cannot take the signed region's digest on the way gives the follower that
+// digest only; the whole result's hash then costs a second pass over the slot, and still checks it.
+TEST_F(AppDelta, WithoutACopyableHashStateTheResultHashTakesASecondPassOverTheSlot) {
+  NoCloneCrypto no_clone;
+  slot_b_.map_in_place = slot_b_.concurrent = true;
+  {
+    AppDeltaTarget t(slot_a_, slot_b_, staging_, boot_, no_clone, config_);
+    auto done = run(t);
+    ASSERT_TRUE(done) << done.error().reason;
+    EXPECT_GT(slot_b_.bytes_read, new_image_.size() + new_image_.size() / 2) << "read a second time";
+  }
+  slot_b_.corrupt_read_at = new_image_.size() - 1;  // outside the signed region
+  config_.verify.key.reset();
+  AppDeltaTarget t(slot_a_, slot_b_, staging_, boot_, no_clone, config_);
+  auto r = run(t);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().cause, DfuCause::DeltaCorrupt) << r.error().reason;
+}
+
+TEST_F(AppDelta, CorruptedDeltaAppliedInPlaceLeavesTheActiveSlotAlone) {
+  slot_b_.map_in_place = slot_b_.concurrent = true;
+  const auto active_before = slot_a_.bytes();
+  const std::size_t stream = delta_.size() - awsfota::image::kDeltaHeaderSize;
+  for (std::size_t i = 1; i <= 6; ++i) delta_[awsfota::image::kDeltaHeaderSize + stream * i / 8] ^= 0xa5;
+  AppDeltaTarget t(slot_a_, slot_b_, staging_, boot_, crypto_, config_);
+  auto r = run(t);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().cause, DfuCause::DeltaCorrupt) << r.error().reason;
+  EXPECT_EQ(slot_a_.writes, 0u);
+  EXPECT_EQ(slot_a_.bytes(), active_before);
+  EXPECT_FALSE(t.schedule());
+}
+
+// The running slot changes after the header's base check (it must not, but if it does): the decoder
+// then rebuilds from other bytes, zstd's checksum of the result fails, and the active slot is left as
+// it is.
+TEST_F(AppDelta, BaseChangedAfterItsCheckFailsTheApplyAndLeavesTheActiveSlotAlone) {
+  slot_b_.map_in_place = slot_b_.concurrent = true;
+  AppDeltaTarget t(slot_a_, slot_b_, staging_, boot_, crypto_, config_);
+  ASSERT_TRUE(t.begin(spec()));
+  ASSERT_TRUE(t.write(0, delta_));
+  auto changed = old_image_;
+  for (std::size_t i = 0x400; i < changed.size() - 0x400; i += 4096) changed[i] ^= 0x5a;
+  slot_a_.set_bytes(changed);
+  auto r = t.finish();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().cause, DfuCause::DeltaCorrupt) << r.error().reason;
+  EXPECT_EQ(slot_a_.writes, 0u);
+  EXPECT_TRUE(std::equal(changed.begin(), changed.end(), slot_a_.bytes().begin()));
   EXPECT_FALSE(t.schedule());
 }
 

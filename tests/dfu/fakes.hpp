@@ -3,9 +3,13 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "awsfota/dfu/block_device.hpp"
@@ -22,6 +26,10 @@ class FakeDevice final : public dfu::BlockDevice {
   Expected<void, dfu::IoError> read(std::uint64_t offset, std::span<std::uint8_t> out) override {
     if (offset > current_.size() || out.size() > current_.size() - offset) return unexpected(dfu::IoError{"read past end", 0});
     std::copy_n(current_.begin() + static_cast<std::ptrdiff_t>(offset), out.size(), out.begin());
+    if (corrupt_read_at && *corrupt_read_at >= offset && *corrupt_read_at - offset < out.size()) {
+      out[static_cast<std::size_t>(*corrupt_read_at - offset)] ^= 0x01;  // a medium that reads back wrong
+    }
+    bytes_read += out.size();
     return {};
   }
   Expected<void, dfu::IoError> write(std::uint64_t offset, std::span<const std::uint8_t> bytes) override {
@@ -55,6 +63,15 @@ class FakeDevice final : public dfu::BlockDevice {
     return r;
   }
 
+  bool concurrent_access() const override { return concurrent; }
+  // With map_in_place, a write mapping is the device's own bytes (like a shared mmap of the page
+  // cache): read() sees each store at once, and flush() is sync(). Otherwise the base class's heap copy.
+  Expected<std::unique_ptr<dfu::Mapping>, dfu::IoError> map(std::uint64_t length, dfu::MapMode mode) override {
+    if (!map_in_place || mode == dfu::MapMode::Read) return dfu::BlockDevice::map(length, mode);
+    if (length > current_.size()) return unexpected(dfu::IoError{"map past end", 22});
+    return std::unique_ptr<dfu::Mapping>(new InPlace(*this, static_cast<std::size_t>(length)));
+  }
+
   // Power loss: the durable bytes survive, plus a random subset of the unsynced writes, each possibly
   // torn (only a prefix reached the medium).
   void power_loss(std::mt19937& rng) {
@@ -81,8 +98,38 @@ class FakeDevice final : public dfu::BlockDevice {
   std::optional<std::uint64_t> fail_writes_after;
   bool fail_next_sync = false;
   std::optional<std::uint64_t> corrupt_at;  // the byte at this offset is stored flipped
+  std::optional<std::uint64_t> corrupt_read_at;  // the byte at this offset is read back flipped
+  std::atomic<std::uint64_t> bytes_read{0};      // by read(), from any thread
+  bool map_in_place = false;
+  bool concurrent = false;  // what concurrent_access() says (read() beside sync(); not beside write())
+  // In-place mappings: flush() first waits (up to 10 s) until read() has returned this many bytes, to
+  // see whether a reader follows the writer before the flush (it times out if the reads come after).
+  std::uint64_t flush_waits_for_reads = 0;
+  bool flush_wait_timed_out = false;
 
  private:
+  class InPlace final : public dfu::Mapping {
+   public:
+    InPlace(FakeDevice& d, std::size_t n) : device_(d), n_(n) {}
+    std::span<std::uint8_t> bytes() override { return std::span(device_.current_).first(n_); }
+    Expected<void, dfu::IoError> flush() override {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (device_.bytes_read < device_.flush_waits_for_reads) {
+        if (std::chrono::steady_clock::now() > deadline) {
+          device_.flush_wait_timed_out = true;
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      return device_.sync();
+    }
+    bool visible_to_reads() const override { return true; }
+
+   private:
+    FakeDevice& device_;
+    std::size_t n_;
+  };
+
   struct Pending {
     std::uint64_t offset;
     std::vector<std::uint8_t> bytes;

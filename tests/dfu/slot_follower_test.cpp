@@ -10,11 +10,13 @@
 
 #include "awsfota/adapters/openssl/crypto.hpp"
 #include "dfu/fakes.hpp"
+#include "dfu/no_clone_crypto.hpp"
 #include "image/image_test_util.hpp"
 
 using namespace awsfota;
 using namespace awsfota::dfu;
 using awsfota::testing::FakeDevice;
+using awsfota::testing::NoCloneCrypto;
 using awsfota::testing::random_bytes;
 
 namespace {
@@ -266,29 +268,6 @@ TEST(SlotFollower, DigestBeforeTheRegionIsWrittenIsAnErrorNotAHang) {
   EXPECT_FALSE(w);
 }
 
-namespace {
-// A crypto backend whose hashers cannot copy their state (image::Sha256Hasher::clone's default).
-class NoCloneCrypto final : public image::CryptoProvider {
- public:
-  std::unique_ptr<image::Sha256Hasher> sha256() const override {
-    struct Plain final : image::Sha256Hasher {
-      explicit Plain(std::unique_ptr<image::Sha256Hasher> h) : inner(std::move(h)) {}
-      void update(std::span<const std::uint8_t> b) override { inner->update(b); }
-      image::Sha256Digest finish() override { return inner->finish(); }
-      std::unique_ptr<image::Sha256Hasher> inner;
-    };
-    return std::make_unique<Plain>(real_.sha256());
-  }
-  bool verify_digest(const image::PublicKey& k, const image::Sha256Digest& d,
-                     std::span<const std::uint8_t> s) const override {
-    return real_.verify_digest(k, d, s);
-  }
-
- private:
-  openssl::OpenSslCrypto real_;
-};
-}  // namespace
-
 TEST(SlotFollower, WithoutACopyableHashStateItGivesThePrefixDigestOnly) {
   NoCloneCrypto crypto;
   const auto data = random_bytes(1'200'000, 8);
@@ -301,4 +280,25 @@ TEST(SlotFollower, WithoutACopyableHashStateItGivesThePrefixDigestOnly) {
   ASSERT_TRUE(d);
   EXPECT_EQ(d->prefix, sha_of(std::span(data).first(700'000)));
   EXPECT_FALSE(d->whole);
+}
+
+// Bytes stored by another way than write() (the delta target's decoder writes through a mapping of the
+// slot) are hashed once advance_written() says they are in the device.
+TEST(SlotFollower, AdvanceWrittenHashesBytesStoredAnotherWay) {
+  openssl::OpenSslCrypto crypto;
+  const auto data = random_bytes(1'500'000, 9);
+  RecordingDevice dev(data.size(), true);
+  SlotFollower f(dev, crypto, 0);
+  f.set_hash_end(1'000'000, data.size());
+  for (std::size_t at = 0; at < data.size(); at += 131072) {
+    const std::size_t n = std::min<std::size_t>(131072, data.size() - at);
+    ASSERT_TRUE(dev.write(at, std::span(data).subspan(at, n)));
+    f.advance_written(at + n);
+    f.advance_written(at);  // an end below written() changes nothing
+  }
+  EXPECT_EQ(f.written(), data.size());
+  auto d = f.digest();
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->prefix, sha_of(std::span(data).first(1'000'000)));
+  EXPECT_EQ(d->whole, sha_of(data));
 }

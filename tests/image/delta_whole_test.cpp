@@ -166,3 +166,58 @@ TEST(Delta_ApplyWhole, CliFrameWithoutContentSizeApplies) {
   ASSERT_TRUE(h) << h.error().reason;
   EXPECT_EQ(out, f.result);
 }
+
+// decode_delta(): apply_delta() with progress and without the result hash, for the DFU target, which
+// reads each finished part of the result back from the slot while the rest is decoded.
+TEST(Delta_Decode, ReportsEachBlockOnceItsBytesAreFinal) {
+  const auto f = make_fixture(1 << 20, 12);
+  awsfota::openssl::OpenSslCrypto crypto;
+  std::vector<std::uint8_t> out(f.result.size(), kUntouched);
+  std::uint64_t last = 0;
+  int calls = 0;
+  bool final_when_reported = true;
+  auto h = decode_delta(f.delta, f.base, out, crypto, {}, [&](std::uint64_t done) -> awsfota::Expected<void, std::string> {
+    ++calls;
+    EXPECT_GT(done, last);
+    EXPECT_LE(done - last, 128u * 1024) << "one zstd block at a time";
+    const auto at = static_cast<std::ptrdiff_t>(last);
+    const auto end = static_cast<std::ptrdiff_t>(done);
+    final_when_reported = final_when_reported && std::equal(out.begin() + at, out.begin() + end, f.result.begin() + at);
+    last = done;
+    return {};
+  });
+  ASSERT_TRUE(h) << h.error().reason;
+  EXPECT_TRUE(final_when_reported) << "a reported byte was not yet the result's";
+  EXPECT_EQ(last, f.result.size());
+  EXPECT_GE(calls, 8);
+  EXPECT_EQ(out, f.result);
+}
+
+TEST(Delta_Decode, LeavesTheResultHashToTheCaller) {
+  auto f = make_fixture(16 * 1024, 13);
+  f.delta[70] ^= 1;  // inside the result SHA-256
+  awsfota::openssl::OpenSslCrypto crypto;
+  std::vector<std::uint8_t> out(f.result.size());
+  auto h = decode_delta(f.delta, f.base, out, crypto, {}, {});
+  ASSERT_TRUE(h) << h.error().reason;
+  EXPECT_EQ(out, f.result);
+  auto r = check_delta_result(*h, sha256_of(crypto, out));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, DeltaErrorCode::ResultHashMismatch);
+  EXPECT_TRUE(check_delta_result(*h, h->result_sha256));
+}
+
+TEST(Delta_Decode, ProgressErrorStopsTheDecoding) {
+  const auto f = make_fixture(1 << 20, 14);
+  awsfota::openssl::OpenSslCrypto crypto;
+  std::vector<std::uint8_t> out(f.result.size());
+  int calls = 0;
+  auto h = decode_delta(f.delta, f.base, out, crypto, {}, [&](std::uint64_t) -> awsfota::Expected<void, std::string> {
+    ++calls;
+    return awsfota::unexpected(std::string("slot gone"));
+  });
+  ASSERT_FALSE(h);
+  EXPECT_EQ(h.error().code, DeltaErrorCode::Sink);
+  EXPECT_EQ(h.error().reason, "slot gone");
+  EXPECT_EQ(calls, 1);
+}

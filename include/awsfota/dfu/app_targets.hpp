@@ -87,8 +87,13 @@ class AppSlotTarget final : public DfuTarget {
 // resumable at any committed offset like a full image. As soon as the 100-byte header is in, it is
 // checked (kind, result size against the slot, base size and SHA-256 against the running slot), so a
 // delta for another base fails before the inactive slot is touched. finish() applies the complete
-// delta into the inactive slot and verifies the result like a full image; the apply only reads the
-// staging area and the running slot, so after a power loss during finish() it simply runs again:
+// delta into the inactive slot and verifies the result like a full image, as the slot holds it: while
+// the decoder writes the result, a SlotFollower reads it back from the slot behind it (only bytes the
+// decoder has finished) and hashes it, so that the verification is a TLV parse, one signature check
+// and a comparison with the delta header's result SHA-256, without a second pass over the image (on
+// a device whose mapping read() does not see before flush(), or that is not concurrent_access(),
+// the read-back follows the flush). The apply only reads the staging area and the running slot, so
+// after a power loss during finish() it simply runs again:
 //
 //   AppDeltaTarget target(slot_a, slot_b, staging, boot, crypto, cfg);
 //   target.begin({.size = n, .allowed = ImageKind::AppDelta, .resume_from = checkpoint});
@@ -96,7 +101,8 @@ class AppSlotTarget final : public DfuTarget {
 //   auto img = target.finish();         // after a power loss in here: begin({.resume_from = n}), finish()
 //
 // Memory: the running slot (base), the staged delta and the result are mappings of their devices
-// (BlockDevice::map), so the heap holds zstd's decoder context and little else, whatever the size.
+// (BlockDevice::map), so the heap holds zstd's decoder context, one 128 KiB block of input and the
+// follower's 512 KiB read buffer, whatever the size.
 class AppDeltaTarget final : public DfuTarget {
  public:
   AppDeltaTarget(BlockDevice& slot_a, BlockDevice& slot_b, BlockDevice& staging, BootControl& boot,
@@ -112,8 +118,14 @@ class AppDeltaTarget final : public DfuTarget {
   [[nodiscard]] std::optional<Slot> target_slot() const { return target_slot_; }
 
  private:
+  // What the read-back of the result in the slot gives: the signed region's digest (its size from the
+  // result's header) and the whole result's, if the crypto backend could take both in one pass.
+  struct ResultDigests {
+    image::RegionDigest signed_region;
+    std::optional<image::Sha256Digest> whole;
+  };
   Expected<void, DfuError> check_header();
-  Expected<void, DfuError> apply();
+  Expected<ResultDigests, DfuError> apply();
 
   BlockDevice* slots_[2];
   BlockDevice& staging_;

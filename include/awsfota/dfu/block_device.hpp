@@ -36,6 +36,11 @@ class Mapping {
   // Write mode: make the bytes written through bytes() durable on the device (like write + sync).
   // A power loss before flush() returns may keep any part of them. Read mode: nothing to do.
   [[nodiscard]] virtual Expected<void, IoError> flush() = 0;
+  // Write mode: whether the device's read() sees a byte stored through bytes() as soon as it is
+  // stored, before flush() (a shared mapping of the page cache that read() also goes through). The
+  // heap copy: no, the device gets the bytes only in flush(). The delta target reads its result back
+  // while the decoder writes only where this holds.
+  [[nodiscard]] virtual bool visible_to_reads() const { return false; }
 };
 
 enum class MapMode { Read, Write };

@@ -4,9 +4,10 @@
 //  - the hasher reads back [0, end) from the device as the writer's bytes land there and feeds them
 //    to SHA-256, taking the digest of the prefix [0, prefix_end) on the way (the image's signed
 //    region; the whole file's digest is what a job document's sha256 names). It hashes what the
-//    slot holds, not what the network delivered: bytes are read only below `written` (the writer's
-//    write() for them has returned), a transfer never writes a byte
-//    twice (AppSlotTarget skips repeats), and after a restart a new follower starts again at 0 and
+//    slot holds, not what the network (or a delta decoder) delivered: bytes are read only below
+//    `written` (the writer's write() for them has returned, or advance_written() said they are
+//    final), a transfer never writes a byte twice (AppSlotTarget skips repeats; the delta decoder
+//    never stores below its output position again), and after a restart a new follower starts again at 0 and
 //    reads the bytes the previous process left in the slot. So when the writer is done, digest() is
 //    the hash of the slot's content, exactly as a second pass over the slot would compute it.
 //  - the syncer makes written bytes durable (device.sync()) when asked, in the background.
@@ -16,6 +17,7 @@
 //   SlotFollower f(slot, crypto, /*written=*/resume_from);
 //   f.set_hash_end(signed_size, file_size);       // once the header is known
 //   f.write(offset, bytes);                       // the writer's writes go through it
+//   f.advance_written(end);                       // or: [written(), end) were stored another way
 //   f.request_sync();                             // a checkpoint: returns at once
 //   report(f.durable());                          // what survives a power loss now
 //   f.sync();                                     // blocks until everything written is durable
@@ -58,6 +60,10 @@ class SlotFollower {
   // device.write(offset, bytes) with offset == written(); then written() grows. Fails with an earlier
   // background sync's error, if any.
   [[nodiscard]] Expected<void, IoError> write(std::uint64_t offset, std::span<const std::uint8_t> bytes);
+  // For bytes that reach the device by another way than write(), such as stores through a mapping
+  // whose bytes the device's read() sees at once (Mapping::visible_to_reads()): [written(), end) are
+  // in the device and final, so the hasher may read them. Ends before written() are ignored.
+  void advance_written(std::uint64_t end);
   // Asks the syncer to make [0, written()) durable; does not wait.
   [[nodiscard]] Expected<void, IoError> request_sync();
   // Waits until [0, written()) is durable; returns that offset.

@@ -113,13 +113,37 @@ class DeltaApplier {
 // Apply a whole delta file (header and zstd frame) against `base` into the first result-size bytes of
 // `result` (which must hold at least that many). Checks, in order: the header, the base (size and
 // SHA-256, before any output), that the zstd part is exactly one frame whose declared size is the
-// header's, decoding, the decoded size and the result's SHA-256. Memory: zstd's decoder context only;
-// the result buffer is the decoder's window. Returns the header.
+// header's, decoding, the decoded size and the result's SHA-256. Memory: zstd's decoder context and one
+// block of input (128 KiB); the result buffer is the decoder's window. Returns the header.
 [[nodiscard]] Expected<DeltaHeader, DeltaError> apply_delta(std::span<const std::uint8_t> delta,
                                                             std::span<const std::uint8_t> base,
                                                             std::span<std::uint8_t> result,
                                                             const CryptoProvider& crypto,
                                                             std::optional<Sha256Digest> known_base_sha256 = {});
+
+// How far decode_delta() has got: [0, done) of the result is final (the decoder does not write there
+// again). An error stops the decoding (DeltaErrorCode::Sink, with this reason).
+using DeltaProgress = std::function<Expected<void, std::string>(std::uint64_t done)>;
+
+// apply_delta() without its last step, the SHA-256 of the result: for a caller that hashes the result
+// where it stores it (the DFU target reads the slot back behind the decoder) and checks that digest
+// with check_delta_result(). `progress` (may be empty) is called as the output grows, once per zstd
+// block (at most 128 KiB), with increasing `done`, the last time with the result size.
+//
+//   auto header = decode_delta(delta, base, slot_bytes, crypto, known, [&](std::uint64_t done) {
+//     follower.advance_written(done);              // [0, done) may be read back now
+//     return Expected<void, std::string>{};
+//   });
+//   ... check_delta_result(*header, sha256_of_what_the_slot_holds);
+[[nodiscard]] Expected<DeltaHeader, DeltaError> decode_delta(std::span<const std::uint8_t> delta,
+                                                             std::span<const std::uint8_t> base,
+                                                             std::span<std::uint8_t> result,
+                                                             const CryptoProvider& crypto,
+                                                             std::optional<Sha256Digest> known_base_sha256,
+                                                             const DeltaProgress& progress);
+
+// The result's SHA-256 against the one the header names (ResultHashMismatch).
+[[nodiscard]] Expected<void, DeltaError> check_delta_result(const DeltaHeader& header, const Sha256Digest& result_sha256);
 
 // Check a header against a base before applying (size and SHA-256).
 [[nodiscard]] Expected<void, DeltaError> check_delta_base(const DeltaHeader& header,

@@ -25,6 +25,9 @@ class MmapRegion final : public dfu::Mapping {
   MmapRegion& operator=(const MmapRegion&) = delete;
 
   std::span<std::uint8_t> bytes() override { return {static_cast<std::uint8_t*>(address_), length_}; }
+  // MAP_SHARED stores land in the page cache, which pread() of the same file or device reads (Linux's
+  // unified page cache; the descriptor is not O_DIRECT).
+  bool visible_to_reads() const override { return writable_; }
   Expected<void, dfu::IoError> flush() override {
     if (!writable_ || length_ == 0) return {};
     if (::msync(address_, length_, MS_SYNC) != 0) return fail("msync", errno);

@@ -38,8 +38,9 @@ class PosixBlockDevice final : public dfu::BlockDevice {
   [[nodiscard]] bool concurrent_access() const override { return true; }
   // mmap of the file or device (shared). Read mode: bytes past the end of a shorter file read as zeros.
   // Write mode: a regular file gets its blocks allocated first (fallocate), so a full disk is an
-  // ENOSPC error here rather than a SIGBUS later; flush() is msync + fsync. Where fallocate is not
-  // supported, write mode falls back to the heap copy of dfu::BlockDevice::map.
+  // ENOSPC error here rather than a SIGBUS later; flush() is msync + fsync; read() sees each store at
+  // once (visible_to_reads(): the page cache is shared). Where fallocate is not supported, write mode
+  // falls back to the heap copy of dfu::BlockDevice::map.
   [[nodiscard]] Expected<std::unique_ptr<dfu::Mapping>, dfu::IoError> map(std::uint64_t length,
                                                                          dfu::MapMode mode) override;
 
