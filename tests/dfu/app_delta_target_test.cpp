@@ -119,19 +119,27 @@ TEST_F(AppDelta, DeltaForAnotherBaseFailsAtItsHeaderBeforeWriting) {
   EXPECT_EQ(slot_a_.writes, 0u);
 }
 
+// A delta that does not decode fails before anything is scheduled and leaves the active slot alone,
+// whether the result goes to a heap copy of the slot or is decoded in place into its mapping.
 TEST_F(AppDelta, CorruptedDeltaIsRejectedWithoutTouchingTheActiveSlot) {
-  const auto active_before = slot_a_.bytes();
   const std::size_t stream = delta_.size() - awsfota::image::kDeltaHeaderSize;
   ASSERT_GT(stream, 64u);
   for (std::size_t i = 1; i <= 6; ++i) delta_[awsfota::image::kDeltaHeaderSize + stream * i / 8] ^= 0xa5;
-  AppDeltaTarget t(slot_a_, slot_b_, staging_, boot_, crypto_, config_);
-  auto r = run(t);
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().cause, DfuCause::DeltaCorrupt) << r.error().reason;
-  EXPECT_EQ(slot_a_.writes, 0u);
-  EXPECT_EQ(slot_a_.bytes(), active_before);
-  EXPECT_EQ(slot_b_.writes, 0u) << "a delta that does not decode is not written out";
-  EXPECT_FALSE(t.schedule());
+  for (bool in_place : {false, true}) {
+    SCOPED_TRACE(in_place ? "decoded in place" : "heap copy");
+    slot_b_.map_in_place = slot_b_.concurrent = in_place;
+    const auto active_before = slot_a_.bytes();
+    AppDeltaTarget t(slot_a_, slot_b_, staging_, boot_, crypto_, config_);
+    auto r = run(t);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().cause, DfuCause::DeltaCorrupt) << r.error().reason;
+    EXPECT_EQ(slot_a_.writes, 0u);
+    EXPECT_EQ(slot_a_.bytes(), active_before);
+    if (!in_place) {
+      EXPECT_EQ(slot_b_.writes, 0u) << "a delta that does not decode is not written out";
+    }
+    EXPECT_FALSE(t.schedule());
+  }
 }
 
 // The result is verified as the slot holds it, not as the decoder produced it: the heap-copy mapping
@@ -218,20 +226,6 @@ TEST_F(AppDelta, WithoutACopyableHashStateTheResultHashTakesASecondPassOverTheSl
   auto r = run(t);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().cause, DfuCause::DeltaCorrupt) << r.error().reason;
-}
-
-TEST_F(AppDelta, CorruptedDeltaAppliedInPlaceLeavesTheActiveSlotAlone) {
-  slot_b_.map_in_place = slot_b_.concurrent = true;
-  const auto active_before = slot_a_.bytes();
-  const std::size_t stream = delta_.size() - awsfota::image::kDeltaHeaderSize;
-  for (std::size_t i = 1; i <= 6; ++i) delta_[awsfota::image::kDeltaHeaderSize + stream * i / 8] ^= 0xa5;
-  AppDeltaTarget t(slot_a_, slot_b_, staging_, boot_, crypto_, config_);
-  auto r = run(t);
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().cause, DfuCause::DeltaCorrupt) << r.error().reason;
-  EXPECT_EQ(slot_a_.writes, 0u);
-  EXPECT_EQ(slot_a_.bytes(), active_before);
-  EXPECT_FALSE(t.schedule());
 }
 
 // The running slot changes after the header's base check (it must not, but if it does): the decoder

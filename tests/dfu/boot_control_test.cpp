@@ -10,6 +10,15 @@ using namespace awsfota::dfu;
 using awsfota::testing::FakeDevice;
 using awsfota::testing::MemoryBootStore;
 
+namespace {
+// A trial of B requested and booted: the state right after the reboot into the new image.
+void boot_into_trial_of_b(MemoryBootStore& store, RecordBootControl& boot) {
+  ASSERT_TRUE(boot.request_trial(Slot::B));
+  ASSERT_TRUE(run_boot_step(store));
+  ASSERT_EQ(boot.status()->state, BootState::Trial);
+}
+}  // namespace
+
 TEST(BootControl, FreshDeviceRunsConfirmedSlotA) {
   MemoryBootStore store;
   auto slot = run_boot_step(store);
@@ -42,8 +51,7 @@ TEST(BootControl, TrialRunsOnceThenRevertsIfNotConfirmed) {
 TEST(BootControl, ConfirmedTrialStays) {
   MemoryBootStore store;
   RecordBootControl boot(store);
-  ASSERT_TRUE(boot.request_trial(Slot::B));
-  ASSERT_TRUE(run_boot_step(store));
+  boot_into_trial_of_b(store, boot);
   ASSERT_TRUE(boot.confirm());
   auto st = boot.status();
   EXPECT_EQ(st->state, BootState::Confirmed);
@@ -82,8 +90,7 @@ TEST(BootControl, RevertCancelsPendingTrial) {
 TEST(BootControl, RevertDuringTrialMakesNextBootTheConfirmedSlot) {
   MemoryBootStore store;
   RecordBootControl boot(store);
-  ASSERT_TRUE(boot.request_trial(Slot::B));
-  ASSERT_TRUE(run_boot_step(store));
+  boot_into_trial_of_b(store, boot);
   ASSERT_TRUE(boot.revert());  // e.g. a failed self-test
   EXPECT_EQ(boot.status()->reverted_from, Slot::B);
   EXPECT_EQ(*run_boot_step(store), Slot::A);
@@ -92,8 +99,7 @@ TEST(BootControl, RevertDuringTrialMakesNextBootTheConfirmedSlot) {
 TEST(BootControl, RevertStaysOnRecordUntilAcknowledgedOrANewTrial) {
   MemoryBootStore store;
   RecordBootControl boot(store);
-  ASSERT_TRUE(boot.request_trial(Slot::B));
-  ASSERT_TRUE(run_boot_step(store));  // trial of B
+  boot_into_trial_of_b(store, boot);
   ASSERT_TRUE(run_boot_step(store));  // not confirmed: back to A
   ASSERT_TRUE(run_boot_step(store));  // the agent that reports the revert starts only now
   EXPECT_EQ(boot.status()->reverted_from, Slot::B);
@@ -107,8 +113,7 @@ TEST(BootControl, RevertStaysOnRecordUntilAcknowledgedOrANewTrial) {
   EXPECT_FALSE(boot.status()->reverted_from);
 
   // A new trial request forgets an unacknowledged revert too.
-  ASSERT_TRUE(boot.request_trial(Slot::B));
-  ASSERT_TRUE(run_boot_step(store));
+  boot_into_trial_of_b(store, boot);
   ASSERT_TRUE(boot.revert());
   ASSERT_TRUE(run_boot_step(store));
   ASSERT_EQ(boot.status()->reverted_from, Slot::B);
@@ -121,8 +126,7 @@ TEST(BootControl, RevertStaysOnRecordUntilAcknowledgedOrANewTrial) {
 TEST(BootControl, RejectedTrialBlocksEveryTrialRequestUntilTheRebootBack) {
   MemoryBootStore store;
   RecordBootControl boot(store);
-  ASSERT_TRUE(boot.request_trial(Slot::B));
-  ASSERT_TRUE(run_boot_step(store));
+  boot_into_trial_of_b(store, boot);
   ASSERT_TRUE(boot.revert());
   auto st = boot.status();
   EXPECT_EQ(st->state, BootState::RevertPending);
@@ -143,8 +147,7 @@ TEST(BootControl, RejectedTrialBlocksEveryTrialRequestUntilTheRebootBack) {
 TEST(BootControl, TargetsRefuseToWriteWhileARejectedTrialRuns) {
   MemoryBootStore store;
   RecordBootControl boot(store);
-  ASSERT_TRUE(boot.request_trial(Slot::B));
-  ASSERT_TRUE(run_boot_step(store));
+  boot_into_trial_of_b(store, boot);
   ASSERT_TRUE(boot.revert());
   FakeDevice slot_a{4096, 0x11}, slot_b{4096, 0x22}, staging{4096};
   awsfota::openssl::OpenSslCrypto crypto;

@@ -233,31 +233,24 @@ TEST(DfuStaging, AfterARestartPrepareReopensTheRecordedTargetAtTheKeptOffset) {
   EXPECT_EQ(written, file);
 }
 
-TEST(DfuStaging, WithoutARecordOfAnotherJobNothingIsKept) {
-  Rig rig;
-  auto file = file_of(image::ImageKind::McuBoot, 100);
-  rig.staging->prepare({.job_id = "old", .expected_size = 100});
-  ASSERT_TRUE(rig.feed(file));
-  rig.make();
-  rig.staging->prepare({.job_id = "new", .expected_size = 100, .keep_bytes = 80});
-  EXPECT_EQ(rig.staging->offset(), 0u);  // the download starts over
-  EXPECT_EQ(rig.results.kept, 0u);       // and the engine is told so
-  EXPECT_EQ(rig.app.begins.size(), 1u);
-}
-
-// The checkpoint says 80 bytes are staged, but the staging record is gone (deleted, or a damaged
-// disk): nothing can be trusted, and the engine must hear that the download resumes at 0.
-TEST(DfuStaging, WithTheRecordLostNothingIsKeptAndTheEngineHearsIt) {
-  Rig rig;
-  auto file = file_of(image::ImageKind::McuBoot, 100);
-  rig.staging->prepare({.job_id = "j1", .expected_size = 100});
-  ASSERT_TRUE(rig.feed(file));
-  rig.make();
-  std::filesystem::remove(rig.dir.path() / "staging.record");
-  rig.staging->prepare({.job_id = "j1", .expected_size = 100, .keep_bytes = 80});
-  EXPECT_EQ(rig.results.seen.back(), "ready");
-  EXPECT_EQ(rig.results.kept, 0u);
-  EXPECT_EQ(rig.staging->offset(), 0u);
+// Nothing is kept, and the engine hears that the download resumes at 0, when the staged bytes are
+// another job's, or when the staging record is gone (deleted, a damaged disk) although the checkpoint
+// says 80 bytes are staged.
+TEST(DfuStaging, WithoutAUsableRecordNothingIsKeptAndTheEngineHearsIt) {
+  for (bool record_lost : {false, true}) {
+    SCOPED_TRACE(record_lost ? "record lost" : "record of another job");
+    Rig rig;
+    auto file = file_of(image::ImageKind::McuBoot, 100);
+    rig.staging->prepare({.job_id = record_lost ? "j1" : "old", .expected_size = 100});
+    ASSERT_TRUE(rig.feed(file));
+    rig.make();  // the process restarts
+    if (record_lost) std::filesystem::remove(rig.dir.path() / "staging.record");
+    rig.staging->prepare({.job_id = "j1", .expected_size = 100, .keep_bytes = 80});
+    EXPECT_EQ(rig.results.seen.back(), "ready");
+    EXPECT_EQ(rig.results.kept, 0u);
+    EXPECT_EQ(rig.staging->offset(), 0u);  // the download starts over
+    EXPECT_EQ(rig.app.begins.size(), 1u);  // only the first run's
+  }
 }
 
 TEST(DfuStaging, VerifyChecksTheDocumentsSha256AndThenFinishes) {
