@@ -411,6 +411,13 @@ void EngineImpl::drop_job(EventKind kind, ErrorCause cause, const std::string& m
     out.emplace_back(CancelTimer{TimerId::Confirm});
     confirm_deadline.reset();
   }
+  if (state == State::Trial) {
+    // The job ended while its image is on trial: the update is undone, as a cancel asks. Left
+    // running, the unconfirmed image would hold both slots (no later job could install) until some
+    // reboot happened to revert it.
+    out.emplace_back(RejectRunningImage{});
+    reboot_back = true;
+  }
   Event e = job_event(kind);
   e.cause = cause;
   e.message = message;

@@ -223,6 +223,31 @@ TEST(EngineScenario, FailedTrialOfACanceledJob_StillRebootsBackBeforeTheNextJob)
   EXPECT_THAT(w.bugs, IsEmpty());
 }
 
+// The job is canceled in the cloud while its image is on trial: the update is undone (the image is
+// rejected and the device reboots back to the old one) before the next job starts.
+TEST(EngineScenario, CloudCancelDuringTheTrial_RejectsTheImageAndRebootsBack) {
+  World w;
+  run_into_trial(w);
+  w.add_job("job-2");
+  w.cloud_cancel("job-1");
+  while (w.reboots < 2 && w.step()) {  // the messages only: no timer fires, no self-test answer
+  }
+  ASSERT_EQ(w.reboots, 2);  // into job-1's trial, and back
+  EXPECT_FALSE(w.running_new_confirmed);
+  EXPECT_EQ(w.last_outcome, BootOutcome::Reverted);
+  w.auto_confirm = true;
+  w.run();
+  EXPECT_EQ(w.job_status("job-1"), "CANCELED");
+  auto names = w.event_names();
+
+  auto canceled = std::find(names.begin(), names.end(), "CANCELED");
+  ASSERT_NE(canceled, names.end());
+  EXPECT_EQ(*std::next(canceled), "REBOOT_REQUESTED");
+  EXPECT_EQ(w.reboots, 3);  // into job-1's trial, back, into job-2's trial
+  EXPECT_THAT(w.invariant_violations, IsEmpty());
+  EXPECT_EQ(w.job_status("job-2"), "SUCCEEDED");
+}
+
 // With reboots deferred, the reboot back waits for allow_reboot(); meanwhile no job is taken.
 TEST(EngineScenario, FailedTrialWithRebootsDeferred_RebootsBackOnAllowAndTakesNoJobBefore) {
   World w;
