@@ -97,10 +97,19 @@ std::string encode_boot_record(const BootRecord& r) {
   out += std::string("trial_booted=") + (r.trial_booted ? "1" : "0") + "\n";
   out += std::string("reverted_from=") + (r.reverted_from ? to_string(*r.reverted_from) : "-") + "\n";
   out += "boot_count=" + std::to_string(r.boot_count) + "\n";
+  if (!r.boot_id.empty()) out += "boot_id=" + r.boot_id + "\n";
   return out;
 }
 
 namespace {
+bool valid_boot_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char ch : id) {
+    const bool ok = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
 Unexpected<BootError> corrupt(std::string why) {
   return unexpected(BootError{BootErrorCode::Corrupt, "boot state: " + std::move(why)});
 }
@@ -142,6 +151,10 @@ Expected<BootRecord, BootError> decode_boot_record(std::string_view text) {
   const std::string& bc = kv["boot_count"];
   auto [p, ec] = std::from_chars(bc.data(), bc.data() + bc.size(), r.boot_count);
   if (ec != std::errc() || p != bc.data() + bc.size()) return corrupt("bad boot_count");
+  if (auto id = kv.find("boot_id"); id != kv.end()) {  // optional: records of the plain boot step have none
+    if (!valid_boot_id(id->second)) return corrupt("bad boot_id");
+    r.boot_id = id->second;
+  }
   return r;
 }
 
@@ -180,6 +193,20 @@ Expected<Slot, BootError> run_boot_step(BootRecordStore& store) {
   auto r = store.load();
   if (!r) return unexpected(r.error());
   const BootRecord next = boot_step(*r);
+  if (auto saved = store.save(next); !saved) return unexpected(saved.error());
+  return next.booted;
+}
+
+Expected<Slot, BootError> run_boot_step_once(BootRecordStore& store, std::string_view boot_id) {
+  if (!valid_boot_id(boot_id)) {
+    return unexpected(BootError{BootErrorCode::InvalidRequest, "boot id \"" + std::string(boot_id.substr(0, 80)) +
+                                                                   "\" is not 1..64 characters of [0-9A-Za-z-]"});
+  }
+  auto r = store.load();
+  if (!r) return unexpected(r.error());
+  if (r->boot_id == boot_id) return r->booted;  // this boot's step has run: a restart, not a boot
+  BootRecord next = boot_step(*r);
+  next.boot_id = std::string(boot_id);
   if (auto saved = store.save(next); !saved) return unexpected(saved.error());
   return next.booted;
 }

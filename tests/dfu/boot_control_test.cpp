@@ -165,6 +165,28 @@ TEST(BootControl, TargetsRefuseToWriteWhileARejectedTrialRuns) {
   EXPECT_TRUE(std::all_of(slot_a.bytes().begin(), slot_a.bytes().end(), [](std::uint8_t b) { return b == 0x11; }));
 }
 
+// A daemon restarted without a reboot (say, after its reboot command failed) must not take its
+// start for the boot that runs the trial: the step runs once per boot id.
+TEST(BootControl, StepOncePerBootIgnoresRestartsWithinTheSameBoot) {
+  MemoryBootStore store;
+  RecordBootControl boot(store);
+  ASSERT_EQ(*run_boot_step_once(store, "boot-1"), Slot::A);
+  ASSERT_TRUE(boot.request_trial(Slot::B));
+  EXPECT_EQ(*run_boot_step_once(store, "boot-1"), Slot::A);  // a restart: no trial yet
+  EXPECT_EQ(boot.status()->state, BootState::TrialPending);
+  EXPECT_EQ(*run_boot_step_once(store, "boot-2"), Slot::B);  // the real reboot
+  EXPECT_EQ(boot.status()->state, BootState::Trial);
+  EXPECT_EQ(*run_boot_step_once(store, "boot-2"), Slot::B);  // a restart while on trial: no revert
+  EXPECT_EQ(boot.status()->state, BootState::Trial);
+  EXPECT_EQ(*run_boot_step_once(store, "boot-3"), Slot::A);  // unconfirmed at the next boot: back
+  EXPECT_EQ(boot.status()->reverted_from, Slot::B);
+  for (const char* bad : {"", "has space", "new\nline", "a=b"}) {
+    auto r = run_boot_step_once(store, bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, BootErrorCode::InvalidRequest);
+  }
+}
+
 TEST(BootControl, RecordTextRoundTripsAndCorruptionIsReported) {
   BootRecord r;
   r.confirmed = Slot::B;
@@ -176,7 +198,12 @@ TEST(BootControl, RecordTextRoundTripsAndCorruptionIsReported) {
   auto back = decode_boot_record(encode_boot_record(r));
   ASSERT_TRUE(back);
   EXPECT_EQ(*back, r);
-  for (const char* bad : {"", "format=2\n", "garbage", "format=1\nconfirmed=C\nbooted=A\ntrial=-\ntrial_booted=0\nreverted_from=-\nboot_count=1\n"}) {
+  r.boot_id = "0b6e1f7c-6d1f-4a55-9c1e-3f7a2b9d8e10";
+  back = decode_boot_record(encode_boot_record(r));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, r);
+  for (const char* bad : {"", "format=2\n", "garbage", "format=1\nconfirmed=C\nbooted=A\ntrial=-\ntrial_booted=0\nreverted_from=-\nboot_count=1\n",
+                          "format=1\nconfirmed=A\nbooted=A\ntrial=-\ntrial_booted=0\nreverted_from=-\nboot_count=1\nboot_id=a b\n"}) {
     auto d = decode_boot_record(bad);
     ASSERT_FALSE(d) << bad;
     EXPECT_EQ(d.error().code, BootErrorCode::Corrupt);

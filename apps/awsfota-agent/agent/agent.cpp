@@ -64,11 +64,28 @@ Expected<std::string, std::string> read_text(const std::filesystem::path& path, 
   return text.str();
 }
 
-// The boot step (when the agent's start is the device's boot), then what the boot control says.
+// Whether the boot step runs once per boot rather than at every start: see BootSettings.
+bool once_per_boot(const AgentConfig& config) {
+  return config.boot.once_per_boot.value_or(!config.reboot.command.empty());
+}
+
+// The boot step (when the agent's start is the device's boot, or once per boot when a boot id says
+// which boot this is), then what the boot control says.
 Expected<dfu::BootStatus, std::string> boot(const AgentConfig& config, Output& out) {
   posix::FileBootRecordStore store(config.boot.state_file);
   if (config.boot.run_boot_step) {
-    auto slot = dfu::run_boot_step(store);
+    const auto& id_file = config.boot.boot_id_file;
+    std::string boot_id;
+    if (once_per_boot(config)) {
+      auto text = read_text(id_file, "boot.boot-id-file");
+      if (!text) return unexpected("boot: " + text.error());
+      boot_id = *text;
+      while (!boot_id.empty() && (boot_id.back() == '\n' || boot_id.back() == ' ')) boot_id.pop_back();
+    }
+    auto slot = boot_id.empty() ? dfu::run_boot_step(store) : dfu::run_boot_step_once(store, boot_id);
+    if (!slot && slot.error().code == dfu::BootErrorCode::InvalidRequest) {
+      return unexpected("boot: " + id_file.string() + ": " + slot.error().reason);
+    }
     if (!slot) {
       return unexpected("boot: the boot state file " + config.boot.state_file.string() + " is unusable (" +
                         slot.error().reason + "); inspect it with `awsfota-boot --state FILE status`");
@@ -300,7 +317,11 @@ class AgentRun {
     const std::atomic<bool> never{false};
     const auto result = run_command(config_.reboot.command, 120s, command_env(config_, status_, version_), never);
     if (result.ok()) return kExitOk;
-    out_.line("reboot: the reboot command " + result.describe(120s) + "; exiting (the next start boots the new image)");
+    // With a boot id (the default with a command) the next start of the agent is not taken for the
+    // reboot: the trial stays scheduled, and the engine asks for the reboot again.
+    out_.line("reboot: the reboot command " + result.describe(120s) +
+              (once_per_boot(config_) ? "; exiting (the trial waits for a real reboot; the next start asks again)"
+                                      : "; exiting (the next start boots the new image)"));
     return kExitFailure;
   }
 

@@ -187,6 +187,8 @@ void read_storage(Section& root, AgentConfig& c, const std::filesystem::path& ba
     }
     c.boot.state_file = path_of(*boot, "state-file", base);
     if (auto run = boot->boolean("run-boot-step")) c.boot.run_boot_step = *run;
+    if (auto once = boot->boolean("once-per-boot")) c.boot.once_per_boot = *once;
+    if (auto id_file = boot->string("boot-id-file")) c.boot.boot_id_file = resolve(base, *id_file);
     boot->reject_unknown();
   }
   if (c.boot.state_file.empty()) c.boot.state_file = c.state_dir / "boot.state";

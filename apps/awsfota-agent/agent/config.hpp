@@ -56,6 +56,12 @@ struct BootSettings {
   BootBackend backend = BootBackend::File;
   std::filesystem::path state_file;    // the file boot control's record
   bool run_boot_step = true;           // the agent's start is the boot (false: a launcher ran awsfota-boot)
+  // With the boot step: run it once per boot, the boot named by the text of boot_id_file, so that a
+  // restart of the agent (after a failed reboot command, or by systemd) is not taken for a reboot.
+  // Unset: yes when a reboot command is configured; no otherwise (every start is a boot, as in the
+  // demo, where the agent's exit and next start are the reboot).
+  std::optional<bool> once_per_boot;
+  std::filesystem::path boot_id_file = "/proc/sys/kernel/random/boot_id";
 };
 
 enum class ModemBackendKind { None, Simulated };

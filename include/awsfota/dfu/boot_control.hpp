@@ -77,6 +77,7 @@ struct BootRecord {
   bool trial_booted = false;         // the trial slot has had its one boot
   std::optional<Slot> reverted_from;
   std::uint64_t boot_count = 0;
+  std::string boot_id;               // the boot the last once-per-boot step ran in ("": none recorded)
 
   friend bool operator==(const BootRecord&, const BootRecord&) = default;
 };
@@ -116,7 +117,15 @@ class RecordBootControl final : public BootControl {
   BootRecordStore& store_;
 };
 
-// Load, apply boot_step, save, and return the slot to start.
+// Load, apply boot_step, save, and return the slot to start. For a launcher that runs exactly once
+// per boot (or a setup where every start of the program counts as a boot).
 [[nodiscard]] Expected<Slot, BootError> run_boot_step(BootRecordStore& store);
+
+// The same, at most once per `boot_id` (Linux: /proc/sys/kernel/random/boot_id): a second call in
+// the same boot changes nothing and returns the running slot. For a program that may be restarted
+// without a reboot (a daemon under systemd): its restart after a failed reboot command must not
+// start the trial, which would run the new image without the reboot the update asked for.
+// `boot_id` must be 1..64 characters of [0-9A-Za-z-] (InvalidRequest otherwise).
+[[nodiscard]] Expected<Slot, BootError> run_boot_step_once(BootRecordStore& store, std::string_view boot_id);
 
 }  // namespace awsfota::dfu

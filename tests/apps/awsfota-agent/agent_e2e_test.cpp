@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <fstream>
+
 #include "awsfota/adapters/posix/block_device.hpp"
 #include "e2e/e2e_fixture.hpp"
 #include "support/fault_server.hpp"
@@ -149,6 +151,44 @@ TEST_F(AgentE2E, FailedSelfTestReportsFailedAndTheNextBootGoesBackToTheOldImage)
       << read_text(log3);
   agent.signal(SIGTERM);
   EXPECT_EQ(agent.wait(20s), std::optional<int>(0)) << read_text(log3);
+}
+
+// The reboot command fails and systemd starts the agent again within the same boot: that start must
+// not run the trial (the new image would then be confirmed and SUCCEEDED reported without the reboot
+// the update asked for). The trial waits, the agent asks for the reboot again, and only the real
+// reboot (a new boot id) starts the new image.
+TEST_F(AgentE2E, FailedRebootCommandLeavesTheTrialForARealReboot) {
+  start_https();
+  const auto image = make_image({1, 0, 1, 0}, 100 * 1024, 5);
+  create_job("reboot-1", image, "app-reboot.bin");
+  const fs::path boot_id = dir.path() / "boot-id";
+  std::ofstream(boot_id) << "boot-1\n";
+  json c = config();
+  c["reboot"]["command"] = "echo 'reboot: not permitted' >&2; exit 1";
+  c["boot"]["boot-id-file"] = boot_id.string();  // once per boot: the default with a reboot command
+  const auto cfg = write_config(c);
+
+  const std::string first = run_to_exit(cfg, "agent-1.log", {}, 1);
+  EXPECT_NE(first.find("job reboot-1: REBOOT_REQUESTED"), std::string::npos) << first;
+  EXPECT_NE(first.find("the trial waits for a real reboot"), std::string::npos) << first;
+
+  // Restarted in the same boot: slot A still runs, nothing is on trial, the reboot is asked for again.
+  const std::string second = run_to_exit(cfg, "agent-2.log", {}, 1);
+  EXPECT_NE(second.find("boot: running slot A"), std::string::npos) << second;
+  EXPECT_EQ(second.find("on trial"), std::string::npos) << second;
+  EXPECT_NE(second.find("job reboot-1: REBOOT_REQUESTED"), std::string::npos) << second;
+  EXPECT_EQ(execution_status("reboot-1"), "IN_PROGRESS");
+  auto record = boot_record();
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->trial, std::optional<dfu::Slot>(dfu::Slot::B));
+  EXPECT_FALSE(record->trial_booted);
+
+  // The real reboot: a new boot id, and the trial runs.
+  std::ofstream(boot_id) << "boot-2\n";
+  const std::string third = run_to_exit(cfg, "agent-3.log", {"--once"});
+  EXPECT_NE(third.find("boot: running slot B on trial"), std::string::npos) << third;
+  EXPECT_NE(third.find("job reboot-1: DONE SUCCEEDED"), std::string::npos) << third;
+  EXPECT_EQ(execution_status("reboot-1"), "SUCCEEDED");
 }
 
 // The reference's download troubleshooting cases, as docs/troubleshooting.md quotes them.

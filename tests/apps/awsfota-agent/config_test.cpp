@@ -242,6 +242,12 @@ TEST(AgentConfig_Storage, ValidatesSlotsStagingAndBoot) {
   EXPECT_EQ(c->checkpoint_file, "/etc/awsfota/state/checkpoint");
   EXPECT_EQ(c->boot.state_file, "/etc/awsfota/state/boot.state");
   EXPECT_FALSE(c->boot.run_boot_step);
+  EXPECT_FALSE(c->boot.once_per_boot);  // unset: yes when a reboot command is configured
+  EXPECT_EQ(c->boot.boot_id_file, std::filesystem::path("/proc/sys/kernel/random/boot_id"));
+  auto once = parse(with(with(minimal(), "/boot/boot-id-file"_json_pointer, "run/boot-id"), "/boot/once-per-boot"_json_pointer, true));
+  ASSERT_TRUE(once) << once.error().message;
+  EXPECT_EQ(once->boot.boot_id_file, std::filesystem::path("/etc/awsfota/run/boot-id"));
+  EXPECT_EQ(once->boot.once_per_boot, std::optional<bool>(true));
   auto staged = parse(with(minimal(), "/staging"_json_pointer, {{"path", "staging.img"}}));
   ASSERT_TRUE(staged);
   EXPECT_EQ(staged->staging.size, staged->slots.size);  // defaults to a slot's size
