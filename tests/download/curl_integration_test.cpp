@@ -9,6 +9,7 @@
 #include "awsfota/adapters/curl/curl_fetcher.hpp"
 #include "awsfota/adapters/curl/system_env.hpp"
 #include "awsfota/download/download.hpp"
+#include "connect_proxy.hpp"
 #include "support/download_fakes.hpp"
 #include "support/fault_server.hpp"
 #include "support/nginx.hpp"
@@ -139,6 +140,34 @@ class CurlDownload : public ::testing::Test {
     }
   }
 
+  // Downloads from a fault-server link that dies after `cut` bytes (spec `expiring`), expects UrlExpired
+  // at `cut`, then finishes with the link `fresh` from that offset without refetching; the first error.
+  DownloadError expire_then_refresh(const std::string& expiring, const std::string& fresh, std::uint64_t cut) {
+    curl::CurlFetcher fetcher(tls_options());
+    MemorySink sink;
+    Download dl(fetcher, sink, clock_, random_,
+                {.url = servers_->faults->url(expiring, kFile), .expected_size = kSize, .allow_plain_http = true},
+                quick_retries());
+    auto r = dl.run(cancel_);
+    if (r) {
+      ADD_FAILURE() << "the expiring link did not fail";
+      return {};
+    }
+    EXPECT_EQ(r.error().cause, Cause::UrlExpired) << r.error().message;
+    EXPECT_EQ(r.error().offset, cut);
+    dl.replace_url(servers_->faults->url(fresh, kFile));
+    auto again = dl.run(cancel_);
+    EXPECT_TRUE(again) << (again ? std::string() : again.error().message);
+    EXPECT_EQ(sink.data(), servers_->file);
+    const auto second = wire(fresh);
+    EXPECT_EQ(second.size(), 1u);
+    if (!second.empty()) {
+      EXPECT_EQ(second[0].range, "bytes=" + std::to_string(cut) + "-");
+    }
+    EXPECT_EQ(sent(wire(expiring)) + sent(second), kSize);
+    return r.error();
+  }
+
   static Servers* servers_;
   curl::SystemClock clock_;
   curl::SystemRandom random_;
@@ -187,6 +216,22 @@ TEST_F(CurlDownload, Nginx_ResumesFromAnOffset) {
   EXPECT_GT(seen.front().offset, 100'000u);
   EXPECT_EQ(seen.back().offset, kSize);
   EXPECT_EQ(seen.back().total, kSize);
+}
+
+// Through an HTTPS proxy libcurl sees the proxy's own "200 Connection established" head first; only the
+// file server's 206 may be judged, or every resume would look like a server that ignores Range.
+TEST_F(CurlDownload, Nginx_ResumesThroughAConnectProxy) {
+  testing::ConnectProxy proxy;
+  ASSERT_TRUE(proxy.started());
+  auto options = tls_options();
+  options.proxy = proxy.url();
+  curl::CurlFetcher fetcher(options);
+  MemorySink sink(prefix(100'000));
+  auto r = run(fetcher, sink, {.url = servers_->nginx->https_url(kFile), .expected_size = kSize});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->attempts, 1u);
+  EXPECT_EQ(sink.data(), servers_->file);
+  EXPECT_EQ(proxy.tunnels(), 1u);
 }
 
 TEST_F(CurlDownload, Nginx_FragmentModeOverHttps) {
@@ -418,25 +463,15 @@ TEST_F(CurlDownload, Faults_403OnAPresignedUrlAsksForAFreshUrlThenCompletes) {
 }
 
 TEST_F(CurlDownload, Faults_UrlExpiringMidDownloadResumesAtTheSameOffsetWithAFreshUrl) {
-  curl::CurlFetcher fetcher(tls_options());
-  MemorySink sink;
-  const std::string expiring = "forbid_after=60000,id=expiry";
-  const std::string fresh = "ok,id=expiry-fresh";
-  Download dl(fetcher, sink, clock_, random_,
-              {.url = servers_->faults->url(expiring, kFile), .expected_size = kSize, .allow_plain_http = true},
-              quick_retries());
-  auto r = dl.run(cancel_);
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().cause, Cause::UrlExpired) << r.error().message;
-  EXPECT_EQ(r.error().offset, 60000u);
-  dl.replace_url(servers_->faults->url(fresh, kFile));
-  auto again = dl.run(cancel_);
-  ASSERT_TRUE(again) << again.error().message;
-  EXPECT_EQ(sink.data(), servers_->file);
-  const auto second = wire(fresh);
-  ASSERT_EQ(second.size(), 1u);
-  EXPECT_EQ(second[0].range, "bytes=60000-");
-  EXPECT_EQ(sent(wire(expiring)) + sent(second), kSize);
+  const DownloadError e = expire_then_refresh("forbid_after=60000,id=expiry", "ok,id=expiry-fresh", 60000);
+  EXPECT_EQ(e.http_status, 403);
+}
+
+// A link signed with temporary credentials (AWS IoT presigns with a role) ends with 400 ExpiredToken.
+TEST_F(CurlDownload, Faults_ExpiredTokenMidDownloadAsksForAFreshUrlQuotingTheServer) {
+  const DownloadError e = expire_then_refresh("token_expired_after=50000,id=token", "ok,id=token-fresh", 50000);
+  EXPECT_EQ(e.http_status, 400);
+  EXPECT_NE(e.message.find("ExpiredToken: The provided token has expired."), std::string::npos) << e.message;
 }
 
 TEST_F(CurlDownload, Faults_ServerErrorsAreRetried) {

@@ -124,7 +124,8 @@ CurlFetcher::~CurlFetcher() = default;
 namespace {
 
 // Sets every option of one transfer. False when libcurl rejects one of the options that keep it safe
-// (protocol restriction, TLS verification, CA): such a libcurl is refused rather than used loosely.
+// (protocol restriction, TLS verification, CA, hiding a proxy's CONNECT reply): such a libcurl is
+// refused rather than used loosely.
 bool set_options(CURL* easy, const CurlOptions& o, const download::FetchRequest& request, Transfer& t, char* errbuf,
                  const std::string& range) {
   const char* protocols = request.allow_plain_http ? "http,https" : "https";
@@ -133,7 +134,11 @@ bool set_options(CURL* easy, const CurlOptions& o, const download::FetchRequest&
                     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
                     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
                     (o.ca_file.empty() || curl_easy_setopt(easy, CURLOPT_CAINFO, o.ca_file.c_str()) == CURLE_OK) &&
-                    (o.ca_path.empty() || curl_easy_setopt(easy, CURLOPT_CAPATH, o.ca_path.c_str()) == CURLE_OK);
+                    (o.ca_path.empty() || curl_easy_setopt(easy, CURLOPT_CAPATH, o.ca_path.c_str()) == CURLE_OK) &&
+                    // A proxy (set here or in https_proxy) answers CONNECT with its own head; the header
+                    // callback must see only the file server's, or "200 Connection established" would be
+                    // judged as the response (RangeIgnored on every resume, no Content-Range checks).
+                    curl_easy_setopt(easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L) == CURLE_OK;
   if (!safe) return false;
   curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(easy, CURLOPT_RANGE, range.c_str());
@@ -148,6 +153,10 @@ bool set_options(CURL* easy, const CurlOptions& o, const download::FetchRequest&
   // libcurl accepts 1 KiB .. 512 KiB (CURL_MAX_READ_SIZE).
   curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, static_cast<long>(std::clamp<std::size_t>(o.buffer_size, 1024, 512 * 1024)));
   curl_easy_setopt(easy, CURLOPT_USERAGENT, o.user_agent.c_str());
+  if (!o.proxy.empty()) {
+    curl_easy_setopt(easy, CURLOPT_PROXY, o.proxy.c_str());
+    curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
+  }
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t);
@@ -203,7 +212,8 @@ Expected<void, Error> CurlFetcher::fetch(const download::FetchRequest& request, 
   // The handle is reset, not recreated, so its connection cache lets fragment mode reuse connections.
   curl_easy_reset(easy);
   if (!set_options(easy, options_, request, t, errbuf, range)) {
-    return unexpected(Error{Cause::Internal, "this libcurl does not accept the options that restrict protocols and verify TLS"});
+    return unexpected(Error{Cause::Internal, "this libcurl does not accept the options that restrict protocols, verify TLS "
+                                                 "and hide a proxy's CONNECT reply"});
   }
   const CURLcode rc = curl_easy_perform(easy);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, nullptr);  // errbuf goes out of scope

@@ -34,6 +34,9 @@ struct CurlOptions {
   long max_redirects = 10;
   std::size_t buffer_size = 128 * 1024;  // receive buffer, the unit of memory per transfer
   std::string user_agent = "awsfota/0.1";
+  // An HTTP proxy ("http://host:port") for every URL, no_proxy not consulted. Empty: libcurl's
+  // default, which honours the https_proxy / http_proxy / no_proxy environment variables.
+  std::string proxy{};
 };
 
 class CurlFetcher final : public download::Fetcher {
