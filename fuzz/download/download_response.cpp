@@ -1,5 +1,7 @@
-// Fuzzes the response validator. The input is "STATUS\nCONTENT_RANGE\nOFFSET\nEXPECTED_TOTAL\nFLAGS"
-// (missing lines mean absent values); an accepted answer must be consistent with the request.
+// Fuzzes the response validator. The input is
+// "STATUS\nCONTENT_RANGE\nOFFSET\nEXPECTED_TOTAL\nFLAGS\nCONTENT_LENGTH\nERROR_BODY..." (missing lines mean
+// absent values; the error body is all that follows, newlines included); an accepted answer must be
+// consistent with the request, and a refusal's message must stay short and printable.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -28,14 +30,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace awsfota::download;
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   std::vector<std::string_view> lines;
-  std::size_t pos = 0;
-  while (pos <= input.size() && lines.size() < 6) {
-    const auto nl = input.find('\n', pos);
-    lines.push_back(input.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos));
-    if (nl == std::string_view::npos) break;
-    pos = nl + 1;
+  std::string_view rest = input;
+  while (lines.size() < 6) {
+    const auto nl = rest.find('\n');
+    lines.push_back(rest.substr(0, nl));
+    if (nl == std::string_view::npos) {
+      rest = {};
+      break;
+    }
+    rest.remove_prefix(nl + 1);
   }
   auto line = [&](std::size_t i) { return i < lines.size() ? lines[i] : std::string_view{}; };
+  const std::string_view error_body = rest;
 
   ResponseHead head;
   head.status = static_cast<int>(number(line(0)).value_or(0) % 1000);
@@ -49,11 +55,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (flags.find('l') != std::string_view::npos) head.content_length = number(line(5));
   if (flags.find('f') != std::string_view::npos) req.last = req.offset + 2047;
 
-  auto v = validate_response(req, head);
+  auto v = validate_response(req, head, error_body);
   if (!v) {
-    if (v.error().message.empty()) std::abort();
+    const std::string& m = v.error().message;
+    if (m.empty()) std::abort();
+    // What a 4xx body says is quoted cut short and printable: it must not flood or garble the message.
+    if (wants_error_body(head.status)) {
+      if (m.size() > 800) std::abort();
+      for (const char c : m) {
+        if (c < ' ' || c > '~') std::abort();
+      }
+    }
     return 0;
   }
+  if (wants_error_body(head.status)) std::abort();  // every 4xx but 416 is a refusal
   if (v->complete) {
     if (head.status != 416 || !v->total || *v->total != req.offset) std::abort();
     return 0;

@@ -1,6 +1,7 @@
 #include "awsfota/download/download.hpp"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 
 #include "awsfota/download/response.hpp"
@@ -19,6 +20,11 @@ class Receiver final : public FetchHandler {
 
   bool on_head(const ResponseHead& head) override {
     head_ = head;
+    // A 4xx is judged at the body's end (finish()): its first bytes say why, e.g. S3's ExpiredToken.
+    if (wants_error_body(head.status)) {
+      reading_error_body_ = true;
+      return true;
+    }
     auto verdict = validate_response(request_, head);
     if (!verdict) {
       stop_ = verdict.error();
@@ -30,6 +36,11 @@ class Receiver final : public FetchHandler {
 
   bool on_body(std::span<const std::byte> bytes) override {
     if (cancel_.canceled()) return false;
+    if (reading_error_body_) {
+      const std::size_t keep = std::min(bytes.size(), kErrorBodyLimit - error_body_.size());
+      error_body_.append(reinterpret_cast<const char*>(bytes.data()), keep);
+      return error_body_.size() < kErrorBodyLimit;  // enough to judge: stop, finish() says why
+    }
     if (!accepted_ || accepted_->complete) {
       stop_ = Error{Cause::Internal, "the fetcher delivered body bytes without an accepted response head"};
       return false;
@@ -49,6 +60,13 @@ class Receiver final : public FetchHandler {
     return true;
   }
 
+  // After the fetch: the verdict on a response judged by its body, whether or not the body came whole.
+  void finish() {
+    if (!reading_error_body_ || stop_) return;
+    auto verdict = validate_response(request_, *head_, error_body_);
+    stop_ = verdict ? Error{Cause::Internal, "an error status was accepted as a file response"} : verdict.error();
+  }
+
   [[nodiscard]] const std::optional<ResponseHead>& head() const { return head_; }
   [[nodiscard]] const std::optional<AcceptedResponse>& accepted() const { return accepted_; }
   [[nodiscard]] const std::optional<Error>& stop_reason() const { return stop_; }
@@ -63,6 +81,8 @@ class Receiver final : public FetchHandler {
   std::optional<AcceptedResponse> accepted_;
   std::optional<Error> stop_;
   std::uint64_t received_ = 0;
+  bool reading_error_body_ = false;
+  std::string error_body_;
 };
 
 }  // namespace
@@ -127,6 +147,7 @@ Download::Attempt Download::fetch_once(std::uint64_t offset, const CancelToken& 
       FetchRequest{.url = request_.url, .offset = offset, .last = last, .allow_plain_http = request_.allow_plain_http,
                    .cancel = &cancel},
       rx);
+  rx.finish();
 
   Attempt a;
   a.progressed = rx.received() > 0;

@@ -246,6 +246,37 @@ TEST(Download, Forbidden403AfterRebootOnAUrlThatWorkedIsUrlExpired) {
   EXPECT_EQ(r.error().cause, Cause::UrlExpired);
 }
 
+TEST(Download, ExpiredToken400OnAPresignedUrlAsksForAFreshUrlThenResumes) {
+  Rig rig;
+  rig.fetcher.then(ScriptedFetcher::cut_after(1200))
+      .then(ScriptedFetcher::status(400, "<Error><Code>ExpiredToken</Code><Message>The provided token has expired."
+                                         "</Message></Error>"));
+  auto dl = rig.make({.url = kPresigned, .expected_size = 5000});
+  auto r = dl.run(rig.cancel);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().cause, Cause::UrlExpired) << r.error().message;
+  EXPECT_EQ(r.error().offset, 1200u);
+  EXPECT_EQ(r.error().http_status, 400);
+  EXPECT_NE(r.error().message.find("ExpiredToken"), std::string::npos) << r.error().message;
+  dl.replace_url("https://b.s3.amazonaws.com/fw.bin?X-Amz-Expires=60&X-Amz-Signature=new");
+  auto again = dl.run(rig.cancel);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(rig.fetcher.requests().back().offset, 1200u);
+  EXPECT_EQ(rig.sink.data(), rig.file);
+}
+
+TEST(Download, ReadsAtMostAKilobyteOfAnErrorPage) {
+  Rig rig;
+  rig.fetcher.then(ScriptedFetcher::status(404, "<Error><Code>NoSuchKey</Code></Error>" + std::string(100'000, ' ')));
+  auto dl = rig.make_default();
+  auto r = dl.run(rig.cancel);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().cause, Cause::NotFound) << r.error().message;
+  EXPECT_NE(r.error().message.find("NoSuchKey"), std::string::npos) << r.error().message;
+  EXPECT_LE(rig.fetcher.body_bytes_delivered(), kErrorBodyLimit + 1000);  // stopped within a chunk of the limit
+  EXPECT_TRUE(rig.sink.data().empty());
+}
+
 struct PermanentCase {
   const char* name;
   ScriptedFetcher::Step step;

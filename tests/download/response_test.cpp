@@ -96,6 +96,75 @@ TEST(ValidateResponse, Classifies403ByUrlHistory) {
   EXPECT_EQ(cause_of({.offset = 10, .url_delivered_before = true}, head(403)), Cause::UrlExpired);
 }
 
+constexpr const char* kExpiredToken =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>ExpiredToken</Code>"
+    "<Message>The provided token has expired.</Message><RequestId>R</RequestId></Error>";
+
+Error error_of(const RangeRequest& req, int status, std::string_view body) {
+  auto v = validate_response(req, head(status), body);
+  EXPECT_FALSE(v) << "accepted status " << status;
+  return v ? Error{} : v.error();
+}
+
+TEST(ValidateResponse, ExpiredToken400OnAPresignedUrlIsUrlExpiredQuotingS3) {
+  const Error e = error_of({.offset = 0, .presigned_url = true}, 400, kExpiredToken);
+  EXPECT_EQ(e.cause, Cause::UrlExpired);
+  EXPECT_NE(e.message.find("ExpiredToken: The provided token has expired."), std::string::npos) << e.message;
+  EXPECT_EQ(error_of({.offset = 10, .url_delivered_before = true}, 400, kExpiredToken).cause, Cause::UrlExpired);
+}
+
+TEST(ValidateResponse, OtherExpiryCodesIn400AreUrlExpired) {
+  const RangeRequest presigned{.offset = 0, .presigned_url = true};
+  EXPECT_EQ(error_of(presigned, 400, "<Error><Code>TokenRefreshRequired</Code></Error>").cause, Cause::UrlExpired);
+  EXPECT_EQ(error_of(presigned, 400, "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>").cause,
+            Cause::UrlExpired);
+}
+
+TEST(ValidateResponse, A400ThatIsNotAnExpiryStaysANamedErrorQuotingTheServer) {
+  const Error e = error_of({.offset = 0, .presigned_url = true}, 400,
+                           "<Error><Code>InvalidArgument</Code><Message>Invalid Argument</Message></Error>");
+  EXPECT_EQ(e.cause, Cause::HttpError);
+  EXPECT_NE(e.message.find("400 Bad Request"), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find("InvalidArgument: Invalid Argument"), std::string::npos) << e.message;
+  EXPECT_EQ(error_of({.offset = 0, .presigned_url = true}, 400, "bad request").cause, Cause::HttpError);
+}
+
+TEST(ValidateResponse, ExpiredTokenOnAFreshPlainUrlIsNotRefreshed) {
+  EXPECT_EQ(error_of({.offset = 0}, 400, kExpiredToken).cause, Cause::HttpError);
+}
+
+TEST(ValidateResponse, Quotes4xxBodiesInEveryRefusal) {
+  const std::string_view denied = "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
+  const Error forbidden = error_of({.offset = 0}, 403, denied);
+  EXPECT_EQ(forbidden.cause, Cause::Forbidden);
+  EXPECT_NE(forbidden.message.find("AccessDenied: Access Denied"), std::string::npos) << forbidden.message;
+  const Error missing = error_of({.offset = 0}, 404, "<Error><Code>NoSuchKey</Code></Error>");
+  EXPECT_EQ(missing.cause, Cause::NotFound);
+  EXPECT_NE(missing.message.find("NoSuchKey"), std::string::npos) << missing.message;
+}
+
+TEST(ValidateResponse, LooksOnlyAtTheFirstKilobyteOfAnErrorBody) {
+  const std::string late = std::string(kErrorBodyLimit, ' ') + kExpiredToken;
+  EXPECT_EQ(error_of({.offset = 0, .presigned_url = true}, 400, late).cause, Cause::HttpError);
+}
+
+TEST(ValidateResponse, QuotesOnlyPrintableTextAndAtMost200Characters) {
+  const std::string body = "<Code>Bad\x01\nCode</Code><Message>" + std::string(500, 'm') + "</Message>";
+  const Error e = error_of({.offset = 0}, 400, body);
+  EXPECT_NE(e.message.find("Bad??Code: " + std::string(200, 'm')), std::string::npos) << e.message;
+  EXPECT_EQ(e.message.find(std::string(201, 'm')), std::string::npos);
+  EXPECT_EQ(e.message.find('\x01'), std::string::npos);
+}
+
+TEST(ValidateResponse, WantsTheBodyOf4xxOtherThan416) {
+  EXPECT_TRUE(wants_error_body(400));
+  EXPECT_TRUE(wants_error_body(403));
+  EXPECT_TRUE(wants_error_body(404));
+  EXPECT_FALSE(wants_error_body(416));
+  EXPECT_FALSE(wants_error_body(206));
+  EXPECT_FALSE(wants_error_body(503));
+}
+
 TEST(ValidateResponse, ClassifiesOtherStatuses) {
   EXPECT_EQ(cause_of({}, head(404)), Cause::NotFound);
   EXPECT_EQ(cause_of({}, head(410)), Cause::NotFound);

@@ -91,6 +91,16 @@ ScriptedFetcher::Step ScriptedFetcher::status(int code) {
   };
 }
 
+ScriptedFetcher::Step ScriptedFetcher::status(int code, std::string body) {
+  return [code, page = std::move(body)](const FetchRequest& req, const ScriptedFetcher& self) {
+    ScriptedResponse r = status(code)(req, self);
+    r.head->content_length = page.size();
+    const auto* bytes = reinterpret_cast<const std::byte*>(page.data());
+    r.body.assign(bytes, bytes + page.size());
+    return r;
+  };
+}
+
 ScriptedFetcher::Step ScriptedFetcher::failure(Cause cause) {
   return [cause](const FetchRequest&, const ScriptedFetcher&) {
     ScriptedResponse r;

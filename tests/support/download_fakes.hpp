@@ -68,6 +68,7 @@ class ScriptedFetcher final : public download::Fetcher {
   static Step served();                               // answered well
   static Step cut_after(std::size_t n);               // served, but the connection drops after n bytes
   static Step status(int code);                       // that status, no body
+  static Step status(int code, std::string body);     // that status with this body (an error page)
   static Step failure(download::Cause cause);         // a transport error before any response
   static Step whole_file();                           // 200 with the whole file (Range ignored)
   static Step without_content_range();                // 206 without Content-Range

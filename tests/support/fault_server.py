@@ -17,6 +17,8 @@ one test's state apart from another's):
     ignore_range      200 with the whole file, whatever the Range header says
     forbid_once       the first request gets 403
     forbid_after=N    the first request gets N bytes then a reset; every later request gets 403
+    token_expired_after=N  the same, but later requests get 400 ExpiredToken, as S3 refuses a link
+                      signed with temporary credentials once they have expired
     status=C          the first `times` requests (default 1) get status C
     redirect=K        K redirects (302, absolute Location) before the file is served
     rate=B            the body goes out at about B bytes per second (per response)
@@ -197,6 +199,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(403, body=b"<Error><Code>AccessDenied</Code></Error>\n")
         if "forbid_after" in faults and hit > 0:
             return self.answer(403, body=b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>\n")
+        if "token_expired_after" in faults and hit > 0:
+            return self.answer(400, body=b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>ExpiredToken</Code>"
+                                         b"<Message>The provided token has expired.</Message></Error>\n")
         if "signed" in faults:
             refusal = link_refusal(self.path)
             if refusal is not None:
@@ -231,6 +236,8 @@ class Handler(BaseHTTPRequestHandler):
             cut = int(faults["drop_once"])
         elif "forbid_after" in faults and hit == 0:
             cut = int(faults["forbid_after"])
+        elif "token_expired_after" in faults and hit == 0:
+            cut = int(faults["token_expired_after"])
         stall = int(faults["stall"]) if "stall" in faults and hit == 0 else None
         rate = int(faults["rate"]) if faults.get("rate", "").isdigit() and int(faults["rate"]) > 0 else None
 

@@ -24,7 +24,7 @@ enum class Cause {
   Stalled,             // no bytes for the configured stall time
   ServerError,         // 5xx, 408 or 429 from the server
   // Needs a fresh URL: ask the service for the job document again, then resume at the same offset.
-  UrlExpired,          // 403 on a presigned S3 URL or on a URL that delivered bytes before
+  UrlExpired,          // 403 (or 400 with an S3 expiry code) on a presigned URL or one that delivered before
   // Permanent for this URL and configuration: fail the job with the message.
   HostUnreachable,     // the host name does not resolve: check the URL in the job document
   TlsFailed,           // certificate or host name verification failed, or the CA file is unusable

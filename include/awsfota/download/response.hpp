@@ -8,11 +8,20 @@
 //   if (!v) return v.error();                 // e.g. Cause::RangeIgnored for a 200 to this request
 //   if (v->complete) done();                  // 416 at offset == size: nothing left to fetch
 //   else expect_bytes(v->first, v->end);      // body bytes [first, *end), end unknown for a bare 200
+//
+// A 4xx is judged with the first bytes of its body, where S3 says why (<Code>, <Message>): an expired
+// presigned URL is refused with 403 AccessDenied "Request has expired", or with 400 ExpiredToken when
+// it was signed with temporary credentials (as AWS IoT's role does):
+//
+//   if (wants_error_body(head.status)) keep_first_bytes(body, kErrorBodyLimit);   // then, at its end:
+//   auto v = validate_response(req, head, body);   // Cause::UrlExpired, quoting S3's Code and Message
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "awsfota/download/error.hpp"
 #include "awsfota/expected.hpp"
@@ -45,7 +54,17 @@ struct AcceptedResponse {
   std::optional<std::uint64_t> total{};  // the file's size, when the server said it
 };
 
+// How much of an error body is kept for judging and quoting (S3's error documents are smaller).
+inline constexpr std::size_t kErrorBodyLimit = 1024;
+
+// True for the statuses judged with their body (4xx other than 416): read up to kErrorBodyLimit bytes
+// of it before calling validate_response.
+[[nodiscard]] bool wants_error_body(int status) noexcept;
+
+// `error_body`: the first bytes (at most kErrorBodyLimit are looked at) of the body of a status for
+// which wants_error_body() is true; ignored otherwise.
 [[nodiscard]] Expected<AcceptedResponse, Error> validate_response(const RangeRequest& request,
-                                                                  const ResponseHead& head);
+                                                                  const ResponseHead& head,
+                                                                  std::string_view error_body = {});
 
 }  // namespace awsfota::download
