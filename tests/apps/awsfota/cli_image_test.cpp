@@ -1,5 +1,6 @@
 // The real awsfota binary on images, keys, deltas and job documents.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 
@@ -39,6 +40,47 @@ class CliImage : public ::testing::Test {
   fs::path payload_;
   openssl::OpenSslCrypto crypto_;
 };
+
+// The permission bits of a file (not following a symlink).
+unsigned mode_of(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
+  return static_cast<unsigned>(st.st_mode) & 0777u;
+}
+
+// Runs `awsfota key generate -o DIR/name` under umask 022, the common default.
+CliResult generate_key_under_umask_022(const std::string& private_key) {
+  const mode_t old = ::umask(022);
+  auto r = run_awsfota({"key", "generate", "-o", private_key});
+  ::umask(old);
+  return r;
+}
+
+TEST_F(CliImage, KeyGenerate_PrivateKeyIsOwnerOnlyUnderUmask022) {
+  ASSERT_EQ(generate_key_under_umask_022(key("fresh.pem")).exit_code, 0);
+  EXPECT_EQ(mode_of(key("fresh.pem")), 0600u);
+  EXPECT_FALSE(fs::exists(key("fresh.pem.tmp")));
+}
+
+TEST_F(CliImage, KeyGenerate_ReplacesAStaleTemporaryFileOfItsOwn) {
+  write_file_bytes(key("stale.pem.tmp"), {'o', 'l', 'd'});
+  ASSERT_EQ(::chmod(key("stale.pem.tmp").c_str(), 0644), 0);
+  auto r = generate_key_under_umask_022(key("stale.pem"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(mode_of(key("stale.pem")), 0600u);
+  EXPECT_FALSE(fs::exists(key("stale.pem.tmp")));
+}
+
+// A symlink planted at PATH.tmp must not receive the private key (nor become PATH by the rename).
+TEST_F(CliImage, KeyGenerate_DoesNotFollowASymlinkAtTheTemporaryPath) {
+  fs::create_symlink(key("victim"), key("trap.pem.tmp"));
+  auto r = generate_key_under_umask_022(key("trap.pem"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("trap.pem.tmp"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(key("victim")));
+  EXPECT_FALSE(fs::exists(fs::symlink_status(key("trap.pem"))));
+  EXPECT_TRUE(fs::is_symlink(key("trap.pem.tmp")));  // left for the user to look at
+}
 
 TEST_F(CliImage, CreateVerifyInfo_RoundTrip) {
   const auto image = make_image("fw.bin", "1.2.3+4", payload_, key("k.pem"));
