@@ -167,6 +167,7 @@ TEST_F(KillTest, RandomSigkillsDuringDownloadWriteRebootAndTrialEndAsDesignedWit
   json c = config();
   c["self-test"]["command"] = "sleep 0.4";
   c["reboot"]["command"] = "sleep 0.5";
+  c["boot"]["once-per-boot"] = false;  // the agent's next start is the reboot (no real one here)
   cfg_ = write_config(c);
   running_ = factory_image;
 
