@@ -158,7 +158,9 @@ Expected<void, std::string> LocalStack::start_broker() {
            << "certfile " << server_.cert.string() << "\n"
            << "keyfile " << server_.key.string() << "\n"
            << "require_certificate true\n"
-           << "use_identity_as_username true\n";
+           << "use_identity_as_username true\n"
+           << "use_username_as_clientid true\n"  // a thing cannot take over the service's session
+           << "message_size_limit 131072\n";
     }
     broker_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{"mosquitto", "-c", (dir_ / "mosquitto.conf").string()}, dir_ / "mosquitto.out");
@@ -195,6 +197,12 @@ Expected<void, std::string> LocalStack::start_service() {
 Expected<void, std::string> LocalStack::restart_service() {
   service_->stop();
   return start_service();
+}
+
+void LocalStack::stop_broker() { broker_->stop(); }
+
+std::string LocalStack::service_log() const {
+  return read_text(dir_ / ("jobsd-" + std::to_string(service_starts_) + ".log"));
 }
 
 Expected<void, std::string> LocalStack::restart_broker() {

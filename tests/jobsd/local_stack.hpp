@@ -97,6 +97,11 @@ class LocalStack {
   // Stops the broker (SIGTERM) and starts it again on the same port; clients must reconnect. The
   // broker keeps its persistent sessions (the service's) across the restart, as scripts/stack does.
   [[nodiscard]] Expected<void, std::string> restart_broker();
+  // Stops the broker (SIGTERM) and leaves it down until restart_broker(): the service stays up (its
+  // REST API answers) while its MQTT link is gone.
+  void stop_broker();
+  // What the running awsfota-jobsd has logged so far (one line per request, "mqtt up/down: ...").
+  [[nodiscard]] std::string service_log() const;
   // Freezes the service (SIGSTOP) and lets it go on (SIGCONT), e.g. to hold it off the broker while
   // the broker restarts and devices reconnect before it.
   void pause_service();

@@ -157,6 +157,12 @@ TEST_F(StackScript, UpAddThingServeAndDown) {
   ASSERT_TRUE(added) << added.error();
   const auto pki = dir.path() / "run" / "pki";
   EXPECT_NE(added->find((pki / "things" / "dev-1.pem").string()), std::string::npos) << *added;
+  // Keys, and nginx.conf with the link secret, are for this user only.
+  namespace fs = std::filesystem;
+  constexpr auto kOthers = fs::perms::group_all | fs::perms::others_all;
+  for (const auto& path : {dir.path() / "run", dir.path() / "run" / "nginx" / "nginx.conf", dir.path() / "run" / "link-secret"}) {
+    EXPECT_EQ(fs::status(path).permissions() & kOthers, fs::perms::none) << path << " is open to other users";
+  }
 
   // The device connects with what add-thing issued, and the service knows the thing.
   auto client = mqtt::Client::create({.port = mqtt_port, .client_id = "dev-1",

@@ -57,6 +57,32 @@ TEST_F(StackSecurity, ThingCannotSubscribeOrPublishOnAnotherThingsTopics) {
   }
 }
 
+// The broker takes the client id from the certificate's CN, as AWS IoT policies pin it: a thing that
+// connects as "awsfota-jobsd" (persistent session and all) gets a session of its own, and the service
+// keeps its connection and its queued requests.
+TEST_F(StackSecurity, ThingUsingTheServicesClientIdCannotTakeOverItsSession) {
+  ASSERT_EQ(stack->rest("POST", "/things/t2").status, 200);
+  auto t2 = stack->device("t2");
+  ASSERT_TRUE(t2) << t2.error();
+  auto cert = stack->pki().issue("intruder", {}, awsfota::testing::CertUsage::Client);
+  ASSERT_TRUE(cert) << cert.error();
+  auto intruder = mqtt::Client::create({.host = "127.0.0.1",
+                                        .port = stack->mqtt_port(),
+                                        .client_id = "awsfota-jobsd",
+                                        .tls = mqtt::TlsFiles{stack->pki().ca_cert().string(), cert->cert.string(),
+                                                              cert->key.string()},
+                                        .clean_session = false});
+  ASSERT_TRUE(intruder);
+  ASSERT_TRUE((*intruder)->connect(milliseconds(3000)));
+
+  // Had the broker closed the service's connection, it would have logged that before it could
+  // reconnect and answer this.
+  ASSERT_TRUE((*t2)->request("get", R"({"clientToken":"after-intruder"})"));
+  const std::string log = stack->service_log();
+  EXPECT_EQ(log.find("mqtt down"), std::string::npos) << "the intruder pushed the service off the broker:\n" << log;
+  EXPECT_TRUE((*intruder)->connected()) << "the intruder, under its own client id, is not in anyone's way";
+}
+
 TEST_F(StackSecurity, ClientWithoutCertificateIsRefused) {
   auto r = stack->try_connect("t1", mqtt::TlsFiles{stack->pki().ca_cert().string(), "", ""});
   ASSERT_FALSE(r);
