@@ -10,6 +10,7 @@
 #include <ctime>
 #include <deque>
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <mutex>
 #include <sstream>
@@ -86,16 +87,41 @@ struct Options {
 };
 
 // The service and what its callers (MQTT loop, HTTP threads) share: one lock, and the messages the
-// HTTP threads produced for the MQTT loop to publish (the MQTT client is single-threaded).
+// HTTP threads and the timers produced for the MQTT loop to publish (the MQTT client is
+// single-threaded). The outbox holds them until the link is up: a create-job made while the service
+// is off the broker still reaches its things once it is back.
 struct Shared {
   std::mutex mutex;
   std::unique_ptr<Service> service;
   std::deque<OutgoingMessage> outbox;
 };
 
-void publish_all(mqtt::Client& client, const std::vector<OutgoingMessage>& messages) {
-  for (const auto& m : messages) {
-    if (auto r = client.publish(m.topic, m.payload, 1); !r) log_line("publish " + m.topic + " failed: " + r.error().message);
+// Takes what the outbox holds; the caller holds shared.mutex.
+std::vector<OutgoingMessage> take_outbox(Shared& shared) {
+  std::vector<OutgoingMessage> taken(std::make_move_iterator(shared.outbox.begin()),
+                                     std::make_move_iterator(shared.outbox.end()));
+  shared.outbox.clear();
+  return taken;
+}
+
+// Publishes `messages` in order. When the link is down, that message and the ones after it go back to
+// the front of the outbox (ahead of anything queued meanwhile, so the order holds) for the next pass;
+// a message the broker cannot take for another reason is logged and dropped, as a retry would fail
+// the same way.
+void publish_or_keep(mqtt::Client& client, Shared& shared, std::vector<OutgoingMessage> messages) {
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    auto r = client.publish(messages[i].topic, messages[i].payload, 1);
+    if (r) continue;
+    const bool link_down = r.error().code == mqtt::MqttErrorCode::NotConnected ||
+                           r.error().code == mqtt::MqttErrorCode::ConnectionLost;
+    if (!link_down) {
+      log_line("publish " + messages[i].topic + " failed: " + r.error().message);
+      continue;
+    }
+    std::lock_guard lock(shared.mutex);
+    shared.outbox.insert(shared.outbox.begin(), std::make_move_iterator(messages.begin() + static_cast<std::ptrdiff_t>(i)),
+                         std::make_move_iterator(messages.end()));
+    return;
   }
 }
 
@@ -188,14 +214,13 @@ void serve_mqtt(mqtt::Client& client, Shared& shared) {
     Reaction timeouts;
     {
       std::lock_guard lock(shared.mutex);
-      pending.assign(shared.outbox.begin(), shared.outbox.end());
-      shared.outbox.clear();
       const auto deadline = shared.service->next_deadline_ms();
       if (deadline && *deadline <= now_ms()) timeouts = shared.service->tick(now_ms());
+      shared.outbox.insert(shared.outbox.end(), timeouts.messages.begin(), timeouts.messages.end());
+      if (client.connected()) pending = take_outbox(shared);
     }
     for (const auto& line : timeouts.log) log_line(line);
-    publish_all(client, pending);
-    publish_all(client, timeouts.messages);
+    publish_or_keep(client, shared, std::move(pending));
   }
 }
 
@@ -237,15 +262,30 @@ int run(const Options& o) {
     return 2;
   }
   mqtt::Client& mqtt_client = **client;
-  mqtt_client.on_connection([](bool up, const std::string& reason) { log_line(std::string(up ? "mqtt up: " : "mqtt down: ") + reason); });
+  mqtt_client.on_connection([&shared](bool up, const std::string& reason) {
+    log_line(std::string(up ? "mqtt up: " : "mqtt down: ") + reason);
+    if (!up) return;
+    // What went out just before the link broke may never have reached the broker: tell every thing
+    // with pending work its next execution again (the serve loop publishes the outbox).
+    std::lock_guard lock(shared.mutex);
+    const auto announced = shared.service->announce_next(now_ms());
+    shared.outbox.insert(shared.outbox.end(), announced.begin(), announced.end());
+  });
   mqtt_client.on_message([&](const std::string& topic, const std::string& payload) {
-    Reaction reaction;
+    // The outbox goes first, taken under the same lock as the request is handled: a notification a
+    // REST call queued earlier must not reach a device after the newer state this request produces.
+    std::vector<OutgoingMessage> messages;
+    std::vector<std::string> log;
     {
       std::lock_guard lock(shared.mutex);
-      reaction = shared.service->handle(topic, payload, now_ms());
+      Reaction reaction = shared.service->handle(topic, payload, now_ms());
+      messages = take_outbox(shared);
+      messages.insert(messages.end(), std::make_move_iterator(reaction.messages.begin()),
+                      std::make_move_iterator(reaction.messages.end()));
+      log = std::move(reaction.log);
     }
-    for (const auto& line : reaction.log) log_line(line);
-    publish_all(mqtt_client, reaction.messages);
+    for (const auto& line : log) log_line(line);
+    publish_or_keep(mqtt_client, shared, std::move(messages));
   });
   for (const auto& filter : subscription_filters(o.subscription)) (void)mqtt_client.subscribe(filter, 1);
 

@@ -50,6 +50,20 @@ TEST_F(ControlApi, CreateJob_TargetsGroupMembers) {
   EXPECT_EQ(service->describe_thing_group("fleet")->things.count("t2"), 1U);
 }
 
+TEST_F(ControlApi, CreateJob_SnapshotOfEmptyGroupsIsCompletedAtOnce) {
+  ASSERT_TRUE(service->create_thing_group("empty", now));
+  CreateJobRequest snapshot{.job_id = "s0", .groups = {"empty"}, .document = "{}"};
+  ASSERT_TRUE(service->create_job(snapshot, now, out));
+  const auto described = service->describe_job("s0");
+  ASSERT_TRUE(described);
+  EXPECT_EQ(described->job.state, JobState::Completed) << "no execution will ever end it";
+  EXPECT_TRUE(described->executions_by_status.empty());
+  // A continuous job waits for things to join its groups.
+  CreateJobRequest continuous{.job_id = "c0", .groups = {"empty"}, .document = "{}", .target_selection = "CONTINUOUS"};
+  ASSERT_TRUE(service->create_job(continuous, now, out));
+  EXPECT_EQ(service->describe_job("c0")->job.state, JobState::InProgress);
+}
+
 TEST_F(ControlApi, ContinuousJobReachesThingsAddedToItsGroupLater) {
   ASSERT_TRUE(service->create_thing_group("fleet", now));
   ASSERT_TRUE(service->add_thing_to_group("t1", "fleet", now, out));

@@ -247,6 +247,37 @@ TEST_F(DeviceApi, WrongFieldTypesAreInvalidRequestAndStillEchoToken) {
   EXPECT_EQ(b["code"], "InvalidRequest");
 }
 
+TEST_F(DeviceApi, PayloadOverTheMqttLimitIsInvalidRequestAndChangesNothing) {
+  // Valid JSON, so only the size can be the reason; the token still comes back.
+  const std::string padding(kMaxRequestPayloadBytes, 'x');
+  const std::string payload = R"({"status":"SUCCEEDED","clientToken":"big","pad":")" + padding + R"("})";
+  auto r = send("t1", "j1/update", payload);
+  ASSERT_EQ(r.messages.size(), 1U);
+  auto b = body(r.messages, topic("t1", "j1/update/rejected"));
+  EXPECT_EQ(b["code"], "InvalidRequest");
+  EXPECT_EQ(b["clientToken"], "big");
+  EXPECT_NE(b["message"].get<std::string>().find("131072"), std::string::npos) << b["message"];
+  EXPECT_EQ(service->describe_execution("j1", "t1")->status, JobStatus::Queued);
+  // At the limit the request is read as usual (and then judged on its fields).
+  const std::string at_limit = R"({"clientToken":"ok","x":")" +
+                               std::string(kMaxRequestPayloadBytes - std::string(R"({"clientToken":"ok","x":""})").size(), 'y') + R"("})";
+  ASSERT_EQ(at_limit.size(), kMaxRequestPayloadBytes);
+  EXPECT_TRUE(find(send("t1", "get", at_limit).messages, topic("t1", "get/accepted")));
+}
+
+TEST_F(DeviceApi, AnnounceNext_NamesTheNextExecutionOfEveryThingWithPendingWork) {
+  add_things({"idle"});
+  start_j1();
+  const auto messages = service->announce_next(now);
+  ASSERT_EQ(messages.size(), 2U) << "t1 and t2; nothing for the idle thing";
+  auto t1 = body(messages, topic("t1", "notify-next"))["execution"];
+  EXPECT_EQ(t1["jobId"], "j1");
+  EXPECT_EQ(t1["status"], "IN_PROGRESS");
+  EXPECT_EQ(t1["jobDocument"]["operation"], "app_fw_update");
+  EXPECT_EQ(body(messages, topic("t2", "notify-next"))["execution"]["jobId"], "j2");
+  EXPECT_EQ(find(messages, topic("idle", "notify-next")), nullptr);
+}
+
 TEST_F(DeviceApi, UnknownOperationIsInvalidTopic) {
   auto r = service->handle("$aws/things/t1/jobs/bogus", R"({"clientToken":"q"})", now);
   auto b = body(r.messages, "$aws/things/t1/jobs/bogus/rejected");

@@ -2,6 +2,8 @@
 // devices on the mosquitto adapter, the control plane over HTTP.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "jobsd/local_stack.hpp"
 
 namespace awsfota::jobsd::testing {
@@ -29,6 +31,18 @@ class StackProtocol : public ::testing::Test {
     body.update(extra);
     auto r = stack->rest("PUT", "/jobs/" + id, body.dump());
     ASSERT_EQ(r.status, 200) << r.body.dump();
+  }
+
+  // Restarts the broker with the service frozen (SIGSTOP) until the device has reconnected and
+  // subscribed again, so the device is back first every time; the test lets the service go on
+  // (resume_service(), or TearDown when it failed before that).
+  void restart_broker_with_the_device_back_first() {
+    stack->pause_service();
+    ASSERT_TRUE(stack->restart_broker());
+    ASSERT_TRUE(device->wait_reconnected(milliseconds(10000)));
+  }
+  void TearDown() override {
+    if (stack) stack->resume_service();  // harmless when it runs
   }
 
   std::string execution_status(const std::string& job) {
@@ -179,13 +193,7 @@ TEST_F(StackProtocol, RequestSentBeforeTheServiceReconnectsAfterABrokerRestartIs
   create_job("j1");
   auto started = device->request("start-next", R"({"clientToken":"before"})");
   ASSERT_TRUE(started);
-  stack->pause_service();
-  struct Resume {
-    LocalStack& stack;
-    ~Resume() { stack.resume_service(); }
-  } resume{*stack};
-  ASSERT_TRUE(stack->restart_broker());
-  ASSERT_TRUE(device->wait_reconnected(milliseconds(10000)));
+  ASSERT_NO_FATAL_FAILURE(restart_broker_with_the_device_back_first());
   // The device's subscriptions are made again before it publishes (same connection, in order).
   device->publish(device->topic("j1/update"), R"({"status":"IN_PROGRESS","statusDetails":{"phase":"awaiting_reboot"},)"
                                               R"("expectedVersion":2,"clientToken":"after"})");
@@ -197,6 +205,24 @@ TEST_F(StackProtocol, RequestSentBeforeTheServiceReconnectsAfterABrokerRestartIs
   EXPECT_EQ(answer->body["clientToken"], "after");
   EXPECT_EQ(stack->rest("GET", "/things/t1/jobs/j1").body["execution"]["statusDetails"]["detailsMap"]["phase"],
             "awaiting_reboot");
+}
+
+// What the service cannot publish while it is off the broker, it keeps: a job created meanwhile reaches
+// the device once the service is back, without the device asking. The service is held off (SIGSTOP)
+// until the device has reconnected and subscribed again, so the notice cannot arrive before it listens.
+TEST_F(StackProtocol, JobCreatedWhileTheServiceIsOffTheBrokerIsNotifiedOnceItIsBack) {
+  stack->stop_broker();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (stack->service_log().find("mqtt down") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  ASSERT_NE(stack->service_log().find("mqtt down"), std::string::npos) << "the service did not notice the broker go";
+  create_job("j1");
+  ASSERT_NO_FATAL_FAILURE(restart_broker_with_the_device_back_first());
+  stack->resume_service();
+  auto next = device->wait_for(device->topic("notify-next"), milliseconds(10000));
+  ASSERT_TRUE(next) << "the notice of a job created while the service was off the broker was lost";
+  EXPECT_EQ(next->body["execution"]["jobId"], "j1");
 }
 
 }  // namespace

@@ -109,12 +109,22 @@ Reaction Service::handle(std::string_view topic, std::string_view payload, std::
         classified->kind == jobs::TopicKind::NotifyNext) {
       return {};  // a reply or notification: ours, echoed back by the broker
     }
+    const char* op = classified->kind == jobs::TopicKind::GetPending       ? "get"
+                     : classified->kind == jobs::TopicKind::StartNext      ? "start-next"
+                     : classified->kind == jobs::TopicKind::UpdateExecution ? "update"
+                                                                           : "describe";
+    // AWS IoT refuses MQTT payloads past 128 KB; the stack's broker does too, this covers any other broker.
+    if (payload.size() > kMaxRequestPayloadBytes) {
+      Reaction reaction;
+      Responder r{classified->kind, classified->thing, classified->job_id, now_ms / 1000, reaction, op};
+      r.reject(RejectedCode::InvalidRequest,
+               "the payload is " + std::to_string(payload.size()) + " bytes, over the limit of " +
+                   std::to_string(kMaxRequestPayloadBytes) + " (128 KB)",
+               parse_body(payload).client_token);
+      return reaction;
+    }
     if (throttled(classified->thing, now_ms)) {
       Reaction reaction;
-      const char* op = classified->kind == jobs::TopicKind::GetPending       ? "get"
-                       : classified->kind == jobs::TopicKind::StartNext      ? "start-next"
-                       : classified->kind == jobs::TopicKind::UpdateExecution ? "update"
-                                                                             : "describe";
       Responder r{classified->kind, classified->thing, classified->job_id, now_ms / 1000, reaction, op};
       r.reject(RejectedCode::RequestThrottled,
                "thing " + classified->thing + " made more than " + std::to_string(config_.thing_requests_per_second) +

@@ -146,12 +146,22 @@ void Service::notify_thing(const std::string& thing, const ThingView& before, st
     }
     out.push_back({jobs::notify_filter(thing), jobs::encode(notify)});
   }
-  if (after.next != before.next) {
-    jobs::NotifyNextMessage next;
-    next.timestamp = now_s;
-    if (const Execution* e = next_of(thing)) next.execution = to_message(*e, true, now_ms);
-    out.push_back({jobs::notify_next_filter(thing), jobs::encode(next)});
+  if (after.next != before.next) out.push_back(notify_next_message(thing, now_ms));
+}
+
+OutgoingMessage Service::notify_next_message(const std::string& thing, std::int64_t now_ms) const {
+  jobs::NotifyNextMessage next;
+  next.timestamp = now_ms / 1000;
+  if (const Execution* e = next_of(thing)) next.execution = to_message(*e, true, now_ms);
+  return {jobs::notify_next_filter(thing), jobs::encode(next)};
+}
+
+std::vector<OutgoingMessage> Service::announce_next(std::int64_t now_ms) const {
+  std::vector<OutgoingMessage> out;
+  for (const auto& [name, thing] : things_) {
+    if (next_of(name) != nullptr) out.push_back(notify_next_message(name, now_ms));
   }
+  return out;
 }
 
 // --- committing ------------------------------------------------------------------------------------
@@ -159,6 +169,9 @@ void Service::notify_thing(const std::string& thing, const ThingView& before, st
 void Service::complete_finished_jobs(StoreChanges& changes, std::int64_t now_ms) const {
   std::set<std::string> touched;
   for (const auto& e : changes.executions) touched.insert(e.job_id);
+  // A changed job counts too: a SNAPSHOT job created for empty groups has no execution that could
+  // ever end it, so it is complete as soon as it exists.
+  for (const auto& j : changes.jobs) touched.insert(j.job_id);
   for (const auto& job_id : touched) {
     Job* changed_job = nullptr;
     for (auto& j : changes.jobs) {

@@ -17,6 +17,7 @@
 //   for (auto& m : service->tick(later_ms).messages) publish(m.topic, m.payload);
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -112,13 +113,19 @@ class Service {
   // --- device side ---
   // One MQTT message the service received. Its own replies and notifications (which the broker may
   // echo back, depending on what the program subscribed to) and non-jobs topics give an empty Reaction.
-  // With Config::thing_requests_per_second set, a thing's requests past it are answered RequestThrottled.
+  // With Config::thing_requests_per_second set, a thing's requests past it are answered RequestThrottled;
+  // a payload past kMaxRequestPayloadBytes is answered InvalidRequest.
   [[nodiscard]] Reaction handle(std::string_view topic, std::string_view payload, std::int64_t now_ms);
   // Moves executions whose timers ran out to TIMED_OUT and notifies their things, and queues the next
   // window of a rate-limited rollout (maximumPerMinute) once its minute has passed.
   [[nodiscard]] Reaction tick(std::int64_t now_ms);
   // The earliest timer of any execution or rollout window, if one is running.
   [[nodiscard]] std::optional<std::int64_t> next_deadline_ms() const;
+  // notify-next for every thing with a pending execution. The program publishes these each time its
+  // MQTT link comes up: a notification that went out just before the link broke may never have
+  // reached the broker, and a device would otherwise wait for its next reconnect to learn of the job.
+  // Repeats are harmless (a device ignores a notice of the job it already has).
+  [[nodiscard]] std::vector<OutgoingMessage> announce_next(std::int64_t now_ms) const;
 
   // --- control side: notifications for the devices are appended to `out` ---
   [[nodiscard]] Expected<Thing, ControlError> create_thing(const std::string& name, std::int64_t now_ms);
@@ -186,6 +193,8 @@ class Service {
   [[nodiscard]] static jobs::JobExecutionSummary to_summary(const Execution& e);
   void notify_thing(const std::string& thing, const ThingView& before, std::int64_t now_ms,
                     std::vector<OutgoingMessage>& out) const;
+  // notify-next with the thing's next execution now, or without `execution` when nothing is pending.
+  [[nodiscard]] OutgoingMessage notify_next_message(const std::string& thing, std::int64_t now_ms) const;
 
   Store* store_;
   Config config_;
@@ -207,5 +216,7 @@ inline constexpr std::int64_t kMaxTimeoutMinutes = 10080;
 inline constexpr std::int64_t kMinPresignedExpiresSec = 60;
 inline constexpr std::int64_t kMaxPresignedExpiresSec = 3600;
 inline constexpr std::int64_t kMaxRolloutPerMinute = 1000;
+// AWS IoT's limit on an MQTT payload (128 KB); bigger requests are rejected InvalidRequest.
+inline constexpr std::size_t kMaxRequestPayloadBytes = 131072;
 
 }  // namespace awsfota::jobsd

@@ -11,7 +11,8 @@ namespace {
 // line per table while the records grow fields.
 constexpr const char* kSchema = R"sql(
 PRAGMA journal_mode=WAL;
-PRAGMA synchronous=NORMAL;
+-- FULL, not NORMAL: under WAL, NORMAL lets a power loss roll back commits whose accepted replies are already published.
+PRAGMA synchronous=FULL;
 CREATE TABLE IF NOT EXISTS things (name TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS thing_groups (name TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS jobs (job_id TEXT PRIMARY KEY, record TEXT NOT NULL);
