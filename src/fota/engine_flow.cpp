@@ -328,6 +328,7 @@ void EngineImpl::trial_failed(ErrorCause cause, const std::string& reason) {
   e.message = reason;
   emit(std::move(e));
   reboot_back = true;
+  reboot_back_cause = cause;
   report(jobs::JobStatus::Failed, failed_details("confirming", cause, reason));
 }
 
@@ -361,7 +362,7 @@ void EngineImpl::report_accepted(const Dispatch& d) {
 // the job ended (reported, canceled or deleted meanwhile), and also with no job at all.
 void EngineImpl::reboot_back_when_idle(const std::string& job_id) {
   if (!reboot_back || reboot_back_sent) return;
-  Event e = make_event(EventKind::RebootRequested, job_id, ErrorCause::SelfTestFailed, "back to the previous image");
+  Event e = make_event(EventKind::RebootRequested, job_id, reboot_back_cause, "back to the previous image");
   e.deferred = reboots_deferred;
   emit(std::move(e));
   allow_reboot_back();
@@ -417,6 +418,7 @@ void EngineImpl::drop_job(EventKind kind, ErrorCause cause, const std::string& m
     // reboot happened to revert it.
     out.emplace_back(RejectRunningImage{});
     reboot_back = true;
+    reboot_back_cause = ErrorCause::Canceled;
   }
   Event e = job_event(kind);
   e.cause = cause;

@@ -93,6 +93,7 @@ struct EngineImpl {
   // image. Asked for once no job is held; until that reboot no job is taken (either slot is in use).
   bool reboot_back = false;
   bool reboot_back_sent = false;  // RequestReboot emitted for it
+  ErrorCause reboot_back_cause = ErrorCause::SelfTestFailed;  // why, for its RebootRequested event
   std::optional<JobContext> job;
   UpdateSlot update;
   DescribeSlot describe;

@@ -243,6 +243,7 @@ TEST(EngineScenario, CloudCancelDuringTheTrial_RejectsTheImageAndRebootsBack) {
   auto canceled = std::find(names.begin(), names.end(), "CANCELED");
   ASSERT_NE(canceled, names.end());
   EXPECT_EQ(*std::next(canceled), "REBOOT_REQUESTED");
+  EXPECT_EQ(w.events[static_cast<std::size_t>(std::next(canceled) - names.begin())].cause, ErrorCause::Canceled);
   EXPECT_EQ(w.reboots, 3);  // into job-1's trial, back, into job-2's trial
   EXPECT_THAT(w.invariant_violations, IsEmpty());
   EXPECT_EQ(w.job_status("job-2"), "SUCCEEDED");
