@@ -158,7 +158,7 @@ Expected<FinishedImage, DfuError> AppDeltaTarget::finish() {
   if (!v) return v;
   std::optional<image::Sha256Digest> whole = digests->whole;
   if (!whole) {  // a crypto backend that cannot copy a hash state: one more pass over the slot
-    auto h = detail::hash_device(slot, size, crypto_);
+    auto h = sha256_of_device(slot, size, crypto_);
     if (!h) return unexpected(detail::io_error(h.error(), "hashing the slot"));
     whole = *h;
   }

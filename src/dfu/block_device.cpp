@@ -55,4 +55,12 @@ Expected<std::unique_ptr<Mapping>, IoError> BlockDevice::map(std::uint64_t lengt
   return std::unique_ptr<Mapping>(new HeapMapping(*this, std::move(bytes), mode));
 }
 
+Expected<image::Sha256Digest, IoError> sha256_of_device(BlockDevice& device, std::uint64_t size,
+                                                      const image::CryptoProvider& crypto) {
+  BlockDeviceReader reader(device);
+  auto digest = image::sha256_of_reader(reader, size, crypto, 512 * 1024);
+  if (!digest) return unexpected(IoError{digest.error(), 0});
+  return *digest;
+}
+
 }  // namespace awsfota::dfu

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <string>
-#include <vector>
 
 namespace awsfota::dfu {
 
@@ -104,20 +103,6 @@ Expected<FinishedImage, DfuError> verify_slot(BlockDevice& device, std::uint64_t
   out.version = v->header.version;
   out.sha256 = v->sha256;
   return out;
-}
-
-Expected<image::Sha256Digest, IoError> hash_device(BlockDevice& device, std::uint64_t size,
-                                                   const image::CryptoProvider& crypto) {
-  constexpr std::size_t kPiece = 512 * 1024;
-  std::vector<std::uint8_t> buffer(static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, size)));
-  auto hasher = crypto.sha256();
-  for (std::uint64_t at = 0; at < size;) {
-    const auto piece = std::span(buffer).first(static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, size - at)));
-    if (auto r = device.read(at, piece); !r) return unexpected(r.error());
-    hasher->update(piece);
-    at += piece.size();
-  }
-  return hasher->finish();
 }
 
 Expected<std::span<const std::uint8_t>, DfuError> unheld_part(std::uint64_t next, std::uint64_t size, std::uint64_t offset,

@@ -63,10 +63,6 @@ Expected<FinishedImage, DfuError> verify_slot(BlockDevice& device, std::uint64_t
                                               const image::DowngradePolicy& downgrade,
                                               const std::optional<image::RegionDigest>& signed_region = std::nullopt);
 
-// SHA-256 of the first `size` bytes of `device`, read in pieces (bounded memory).
-Expected<image::Sha256Digest, IoError> hash_device(BlockDevice& device, std::uint64_t size,
-                                                   const image::CryptoProvider& crypto);
-
 Expected<void, DfuError> check_downgrade(const image::ImageVersion& candidate,
                                          const std::optional<image::ImageVersion>& running,
                                          const image::DowngradePolicy& policy);

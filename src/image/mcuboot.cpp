@@ -153,6 +153,19 @@ Expected<void, std::string> SpanReader::read(std::uint64_t offset, std::span<std
   return {};
 }
 
+Expected<Sha256Digest, std::string> sha256_of_reader(ByteReader& reader, std::uint64_t size,
+                                                     const CryptoProvider& crypto, std::size_t piece) {
+  auto hasher = crypto.sha256();
+  std::vector<std::uint8_t> buf(static_cast<std::size_t>(std::min<std::uint64_t>(std::max<std::size_t>(piece, 1), size)));
+  for (std::uint64_t at = 0; at < size;) {
+    const auto chunk = std::span(buf).first(static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), size - at)));
+    if (auto r = reader.read(at, chunk); !r) return unexpected("at offset " + std::to_string(at) + ": " + r.error());
+    hasher->update(chunk);
+    at += chunk.size();
+  }
+  return hasher->finish();
+}
+
 namespace {
 Expected<std::vector<std::uint8_t>, ImageError> read_bytes(ByteReader& reader, std::uint64_t offset, std::size_t n) {
   std::vector<std::uint8_t> buf(n);

@@ -21,18 +21,9 @@ const TlvEntry* find_tlv(const std::vector<TlvEntry>& tlvs, TlvType type) {
 }
 
 Expected<Sha256Digest, ImageError> hash_region(ByteReader& reader, std::uint64_t size, const CryptoProvider& crypto) {
-  auto hasher = crypto.sha256();
-  std::vector<std::uint8_t> buf(static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, size)));
-  for (std::uint64_t at = 0; at < size;) {
-    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), size - at));
-    std::span<std::uint8_t> chunk(buf.data(), n);
-    if (auto r = reader.read(at, chunk); !r) {
-      return fail(ImageErrorCode::Io, "reading the image at offset " + std::to_string(at) + ": " + r.error());
-    }
-    hasher->update(chunk);
-    at += n;
-  }
-  return hasher->finish();
+  auto digest = sha256_of_reader(reader, size, crypto, kChunk);
+  if (!digest) return fail(ImageErrorCode::Io, "reading the image " + digest.error());
+  return *digest;
 }
 
 // The key-hash (or full public key) TLV must name the configured key.

@@ -151,17 +151,9 @@ Expected<std::string, dfu::DfuError> DfuStaging::staged_file_sha256(std::uint64_
   if (auto staged = active_->target->staged_sha256()) return image::to_hex(*staged);
   dfu::BlockDevice* device = active_->file_device ? active_->file_device() : nullptr;
   if (!device) return unexpected(error(dfu::DfuCause::BadState, "no device to read the staged file from"));
-  auto hasher = crypto_.sha256();
-  std::vector<std::uint8_t> buffer(64 * 1024);
-  for (std::uint64_t at = 0; at < size;) {
-    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), size - at));
-    if (auto r = device->read(at, std::span(buffer).first(n)); !r) {
-      return unexpected(error(dfu::DfuCause::Io, "reading the staged file: " + r.error().message));
-    }
-    hasher->update(std::span(buffer).first(n));
-    at += n;
-  }
-  return image::to_hex(hasher->finish());
+  auto digest = dfu::sha256_of_device(*device, size, crypto_);
+  if (!digest) return unexpected(error(dfu::DfuCause::Io, "reading the staged file " + digest.error().message));
+  return image::to_hex(*digest);
 }
 
 Expected<void, dfu::DfuError> DfuStaging::check_sha256(const std::string& hex, std::uint64_t size) {

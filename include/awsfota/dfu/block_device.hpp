@@ -14,6 +14,7 @@
 #include <string>
 
 #include "awsfota/expected.hpp"
+#include "awsfota/image/crypto.hpp"
 #include "awsfota/image/mcuboot.hpp"
 
 namespace awsfota::dfu {
@@ -69,6 +70,12 @@ class BlockDevice {
   // back with write() + sync() on flush(); backends that can map override it.
   [[nodiscard]] virtual Expected<std::unique_ptr<Mapping>, IoError> map(std::uint64_t length, MapMode mode);
 };
+
+// SHA-256 of the first `size` bytes of `device`, read in 512 KiB pieces (bounded memory).
+//
+//   auto digest = sha256_of_device(slot_b, image_size, crypto);   // IoError when a read fails
+[[nodiscard]] Expected<image::Sha256Digest, IoError> sha256_of_device(BlockDevice& device, std::uint64_t size,
+                                                                      const image::CryptoProvider& crypto);
 
 // The image layer reads slots through this (bounded-memory verification).
 class BlockDeviceReader final : public image::ByteReader {

@@ -130,6 +130,14 @@ class ByteReader {
                                                          std::span<std::uint8_t> out) = 0;
 };
 
+// SHA-256 of the first `size` bytes of `reader`, read in pieces of `piece` bytes (bounded memory).
+// The error says where the read failed: "at offset N: <the reader's reason>".
+//
+//   auto digest = sha256_of_reader(reader, layout.signed_size, crypto);
+[[nodiscard]] Expected<Sha256Digest, std::string> sha256_of_reader(ByteReader& reader, std::uint64_t size,
+                                                                   const CryptoProvider& crypto,
+                                                                   std::size_t piece = 64 * 1024);
+
 class SpanReader final : public ByteReader {
  public:
   explicit SpanReader(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
