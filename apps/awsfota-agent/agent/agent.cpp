@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -75,14 +76,16 @@ Expected<dfu::BootStatus, std::string> boot(const AgentConfig& config, Output& o
   posix::FileBootRecordStore store(config.boot.state_file);
   if (config.boot.run_boot_step) {
     const auto& id_file = config.boot.boot_id_file;
+    const bool once = once_per_boot(config);
     std::string boot_id;
-    if (once_per_boot(config)) {
+    if (once) {
       auto text = read_text(id_file, "boot.boot-id-file");
       if (!text) return unexpected("boot: " + text.error());
       boot_id = *text;
-      while (!boot_id.empty() && (boot_id.back() == '\n' || boot_id.back() == ' ')) boot_id.pop_back();
+      while (!boot_id.empty() && std::isspace(static_cast<unsigned char>(boot_id.back()))) boot_id.pop_back();
     }
-    auto slot = boot_id.empty() ? dfu::run_boot_step(store) : dfu::run_boot_step_once(store, boot_id);
+    // An empty boot id is refused by run_boot_step_once, never taken for "every start is a boot".
+    auto slot = once ? dfu::run_boot_step_once(store, boot_id) : dfu::run_boot_step(store);
     if (!slot && slot.error().code == dfu::BootErrorCode::InvalidRequest) {
       return unexpected("boot: " + id_file.string() + ": " + slot.error().reason);
     }

@@ -168,6 +168,12 @@ TEST_F(AgentE2E, FailedRebootCommandLeavesTheTrialForARealReboot) {
   c["boot"]["boot-id-file"] = boot_id.string();  // once per boot: the default with a reboot command
   const auto cfg = write_config(c);
 
+  // An empty boot id cannot tell boots apart: a clear refusal, not "every start is a boot".
+  std::ofstream(boot_id) << "\n";
+  const std::string refused = run_to_exit(cfg, "agent-0.log", {}, 1);
+  EXPECT_NE(refused.find("boot: " + boot_id.string() + ": boot id \"\" is not"), std::string::npos) << refused;
+  std::ofstream(boot_id) << "boot-1\n";
+
   const std::string first = run_to_exit(cfg, "agent-1.log", {}, 1);
   EXPECT_NE(first.find("job reboot-1: REBOOT_REQUESTED"), std::string::npos) << first;
   EXPECT_NE(first.find("the trial waits for a real reboot"), std::string::npos) << first;
