@@ -11,10 +11,7 @@
 
 #include "awsfota/adapters/openssl/crypto.hpp"
 #include "awsfota/adapters/posix/block_device.hpp"
-
-#ifndef AWSFOTA_AGENT_BINARY
-#error "AWSFOTA_AGENT_BINARY must name the awsfota-agent program"
-#endif
+#include "support/build_paths.hpp"
 
 namespace awsfota::e2e {
 
@@ -81,7 +78,7 @@ bool wait_for_progress(const fs::path& log, int percent, std::chrono::millisecon
 // --- Agent -------------------------------------------------------------------------------------------
 
 Agent::Agent(const fs::path& config, const fs::path& log, std::vector<std::string> extra) {
-  std::vector<std::string> args{AWSFOTA_AGENT_BINARY, "--config", config.string()};
+  std::vector<std::string> args{awsfota::testing::program("awsfota-agent").string(), "--config", config.string()};
   args.insert(args.end(), extra.begin(), extra.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

@@ -13,6 +13,7 @@
 
 #include "awsfota/adapters/openssl/crypto.hpp"
 #include "awsfota/image/create.hpp"
+#include "support/build_paths.hpp"
 
 namespace awsfota::testing {
 
@@ -31,7 +32,7 @@ inline void write_file(const std::filesystem::path& p, const std::vector<std::ui
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
 }
 
-inline std::filesystem::path vectors_dir() { return std::filesystem::path(AWSFOTA_SHARED_DIR) / "vectors" / "mcuboot"; }
+inline std::filesystem::path vectors_dir() { return shared_dir() / "vectors" / "mcuboot"; }
 
 // Deterministic pseudo-random bytes.
 inline std::vector<std::uint8_t> random_bytes(std::size_t n, std::uint32_t seed) {

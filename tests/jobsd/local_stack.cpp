@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <thread>
+#include "support/build_paths.hpp"
 
 namespace awsfota::jobsd::testing {
 namespace {
@@ -16,10 +17,6 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr const char* kServiceClientId = "awsfota-jobsd";
-
-#ifndef AWSFOTA_JOBSD_BINARY
-#error "AWSFOTA_JOBSD_BINARY must name the awsfota-jobsd program"
-#endif
 
 bool wait_until(const std::function<bool()>& condition, milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
@@ -175,7 +172,7 @@ Expected<void, std::string> LocalStack::start_service() {
   const auto port_file = dir_ / "http.port";
   std::filesystem::remove(port_file);
   ++service_starts_;
-  std::vector<std::string> argv{AWSFOTA_JOBSD_BINARY, "--db", (dir_ / "jobsd.db").string(), "--mqtt-port",
+  std::vector<std::string> argv{awsfota::testing::program("awsfota-jobsd").string(), "--db", (dir_ / "jobsd.db").string(), "--mqtt-port",
                                std::to_string(mqtt_port_), "--ca", pki_->ca_cert().string(), "--cert",
                                service_cert_.cert.string(), "--key", service_cert_.key.string(), "--http-port",
                                http_port_ == 0 ? "0" : std::to_string(http_port_), "--port-file", port_file.string(),

@@ -13,6 +13,7 @@
 #include <iterator>
 
 #include "jobsd/local_stack.hpp"
+#include "support/build_paths.hpp"
 
 namespace awsfota::jobsd::testing {
 namespace {
@@ -79,13 +80,13 @@ class StackScript : public ::testing::Test {
  protected:
   void SetUp() override {
     setenv("AWSFOTA_STACK_DIR", (dir.path() / "run").c_str(), 1);
-    setenv("AWSFOTA_JOBSD", AWSFOTA_JOBSD_BINARY, 1);
+    setenv("AWSFOTA_JOBSD", awsfota::testing::program("awsfota-jobsd").c_str(), 1);
     setenv("AWSFOTA_MINUTE_MS", "1000", 1);
   }
   void TearDown() override { (void)stack({"down"}); }
 
   Expected<std::string, std::string> stack(std::vector<std::string> args) {
-    std::vector<std::string> argv = {std::string(AWSFOTA_SOURCE_DIR) + "/scripts/stack"};
+    std::vector<std::string> argv = {(awsfota::testing::source_dir() / "scripts" / "stack").string()};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.insert(argv.end(), {"--name", "t"});
     return awsfota::testing::run_command(argv);

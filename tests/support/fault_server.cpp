@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include "support/build_paths.hpp"
 
 namespace awsfota::testing {
 namespace {
@@ -49,7 +50,7 @@ Expected<std::unique_ptr<FaultServer>, std::string> FaultServer::start(const std
   std::unique_ptr<FaultServer> s(new FaultServer());
   // Debian's interpreter when present: a python3 shim on PATH (pyenv) can take most of a second to start.
   const std::string python = std::filesystem::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-  std::vector<std::string> argv{python, std::string(AWSFOTA_TEST_SUPPORT_DIR) + "/fault_server.py", "--root",
+  std::vector<std::string> argv{python, (support_dir() / "fault_server.py").string(), "--root",
                                 root.string(), "--port-file", port_file.string()};
   if (!link_secret.empty()) argv.insert(argv.end(), {"--link-secret", link_secret});
   s->process_ = std::make_unique<ChildProcess>(argv, scratch / "fault_server.log");

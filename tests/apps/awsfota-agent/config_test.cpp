@@ -9,6 +9,7 @@
 #include <string>
 
 #include "support/process.hpp"
+#include "support/build_paths.hpp"
 
 namespace {
 
@@ -45,7 +46,7 @@ json with(json base, const json::json_pointer& where, json value) {
 }
 
 TEST(AgentConfig_Full, ParsesEveryFieldOfTheDocumentedExample) {
-  std::ifstream in(std::string(AWSFOTA_SOURCE_DIR) + "/apps/awsfota-agent/example-config.json");
+  std::ifstream in(awsfota::testing::source_dir() / "apps" / "awsfota-agent" / "example-config.json");
   ASSERT_TRUE(in) << "apps/awsfota-agent/example-config.json is missing";
   std::stringstream text;
   text << in.rdbuf();

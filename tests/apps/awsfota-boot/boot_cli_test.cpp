@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include "support/build_paths.hpp"
 
 namespace {
 
@@ -37,7 +38,7 @@ class BootCli : public ::testing::Test {
     fs::remove_all(dir_, ec);
   }
   Result run(const std::string& args) const {
-    const std::string cmd = std::string(AWSFOTA_BOOT_BIN) + " --state '" + state_.string() + "' " + args + " >'" +
+    const std::string cmd = awsfota::testing::program("awsfota-boot").string() + " --state '" + state_.string() + "' " + args + " >'" +
                             (dir_ / "out").string() + "' 2>'" + (dir_ / "err").string() + "'";
     const int status = std::system(cmd.c_str());
     Result r;

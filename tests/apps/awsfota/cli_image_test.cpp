@@ -10,6 +10,7 @@
 #include "awsfota/jobs/job_document.hpp"
 #include "cli_runner.hpp"
 #include "support/process.hpp"
+#include "support/build_paths.hpp"
 
 namespace awsfota::cli::testing {
 namespace {
@@ -147,7 +148,7 @@ TEST_F(CliImage, HashOnlyImage_VerifiesWithoutKeyAndFailsWithOne) {
 }
 
 TEST_F(CliImage, SharedImgtoolVector_VerifiesWithItsKey) {
-  const fs::path dir = fs::path(AWSFOTA_SHARED_DIR) / "vectors" / "mcuboot";
+  const fs::path dir = awsfota::testing::shared_dir() / "vectors" / "mcuboot";
   if (!fs::exists(dir / "app-ecdsa-p256-v1.2.3.bin")) GTEST_SKIP() << "no shared vectors at " << dir;
   auto ok = run_awsfota({"image", "verify", (dir / "app-ecdsa-p256-v1.2.3.bin").string(), "--key",
                          (dir / "ecdsa-p256.pub.pem").string()});

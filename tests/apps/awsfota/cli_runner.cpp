@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 #include <thread>
+#include "support/build_paths.hpp"
 
 namespace awsfota::cli::testing {
 namespace {
@@ -25,7 +26,7 @@ CliResult run_awsfota(const std::vector<std::string>& args, const EnvList& env, 
   const auto base = std::filesystem::temp_directory_path() /
                     ("awsfota-cli-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
   const auto out_path = base.string() + ".out", err_path = base.string() + ".err";
-  std::vector<std::string> argv_storage{AWSFOTA_CLI_BIN};
+  std::vector<std::string> argv_storage{awsfota::testing::program("awsfota").string()};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_storage) argv.push_back(a.data());
