@@ -13,10 +13,7 @@
 #include "agent/agent.hpp"
 #include "agent/config.hpp"
 #include "agent/output.hpp"
-
-#ifndef AWSFOTA_VERSION
-#define AWSFOTA_VERSION "0.1.0"
-#endif
+#include "command_line.hpp"
 
 namespace {
 
@@ -36,16 +33,12 @@ int main(int argc, char** argv) {
   bool check_only = false;
   CLI::App app{"Firmware updates over the air, driven by AWS IoT Jobs: the device daemon.", "awsfota-agent"};
   app.footer(kFooter);
-  app.set_version_flag("--version", std::string("awsfota-agent ") + AWSFOTA_VERSION);
+  awsfota::program::add_version_flag(app);
   app.add_option("-c,--config", config_path, "the JSON config file")->envname("AWSFOTA_AGENT_CONFIG")->capture_default_str();
   app.add_flag("--once", once, "exit once the job in hand (or the next one) has ended");
   app.add_flag("--check-config", check_only, "check the config file and exit (0 when it is valid)");
   app.add_flag("-v,--verbose", verbose, "also log the engine's debug lines");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? awsfota::agent::kExitOk : awsfota::agent::kExitUsage;
-  }
+  if (auto done = awsfota::program::parse(app, argc, argv, awsfota::agent::kExitUsage)) return *done;
 
   const auto text = awsfota::agent::read_config_file(config_path);
   if (!text) {

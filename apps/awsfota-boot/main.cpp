@@ -13,6 +13,7 @@
 
 #include "awsfota/adapters/posix/block_device.hpp"
 #include "awsfota/dfu/boot_control.hpp"
+#include "command_line.hpp"
 
 namespace {
 
@@ -25,7 +26,7 @@ constexpr int kOk = 0;
 constexpr int kRefused = 1;   // a request the rules refuse (e.g. a trial of the running slot)
 constexpr int kCorrupt = 2;   // the state file is unreadable as a boot state
 constexpr int kIo = 3;        // the state file cannot be read or written
-constexpr int kUsage = 64;    // bad command line
+constexpr int kUsage = awsfota::program::kExitUsageSysexits;  // bad command line (64)
 
 constexpr const char* kFooter = R"(Without a subcommand: run the boot step (persist the decision, then print the slot
 to start: "A" or "B", or its --slot-a/--slot-b path). A pending trial boots its slot
@@ -145,11 +146,8 @@ int main(int argc, char** argv) {
   auto* trial_cmd = app.add_subcommand("trial", "boot a slot once at the next boot (default: the other slot)");
   trial_cmd->add_option("slot", o.trial_slot, "A or B")->check(CLI::IsMember({"A", "B"}));
   app.require_subcommand(0, 1);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? kOk : kUsage;
-  }
+  awsfota::program::add_version_flag(app);
+  if (auto done = awsfota::program::parse(app, argc, argv, kUsage)) return *done;
   awsfota::posix::FileBootRecordStore store(o.state);
   if (*status_cmd) return status(o, store);
   if (*confirm_cmd) return confirm(o, store);

@@ -19,6 +19,7 @@
 
 #include "awsfota/adapters/mosquitto/client.hpp"
 #include "awsfota/jobs/topics.hpp"
+#include "command_line.hpp"
 #include "jobsd/rest_api.hpp"
 #include "jobsd/service.hpp"
 #include "jobsd_sqlite/sqlite_store.hpp"
@@ -44,6 +45,10 @@ Example (as scripts/stack runs it):
   AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_DEFAULT_REGION=us-east-1 \
       aws iot list-things --endpoint-url http://127.0.0.1:8080
 )";
+
+constexpr const char* kFooter = R"(Exit codes: 0 stopped (SIGTERM/SIGINT); 1 the database, the broker or the REST port failed;
+2 bad command line or options (an unknown option, a bad value, --files-url without a secret,
+unusable TLS files).)";
 
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop = true; }
@@ -323,6 +328,8 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
   Options o;
   CLI::App app{kDescription, "awsfota-jobsd"};
+  app.footer(kFooter);
+  awsfota::program::add_version_flag(app);
   app.add_option("--db", o.db, "SQLite database file (created when missing)")->required();
   app.add_option("--mqtt-host", o.mqtt_host, "broker address")->capture_default_str();
   app.add_option("--mqtt-port", o.mqtt_port, "broker port")->capture_default_str();
@@ -348,7 +355,7 @@ int main(int argc, char** argv) {
   app.add_option("--connect-timeout", o.connect_timeout_s, "seconds to keep trying to reach the broker at start")->capture_default_str();
   app.add_option("--region", o.region, "region in the ARNs the API returns")->capture_default_str();
   app.add_option("--account", o.account, "account id in the ARNs the API returns")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  if (auto done = awsfota::program::parse(app, argc, argv)) return *done;
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);

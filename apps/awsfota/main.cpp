@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "command_line.hpp"
 #include "common.hpp"
 
 int main(int argc, char** argv) {
@@ -17,16 +18,8 @@ int main(int argc, char** argv) {
   add_delta_commands(app, action);
   add_job_commands(app, action);
   add_publish_command(app, action);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    (void)app.exit(e);
-    return kExitUsage;
-  }
+  awsfota::program::add_version_flag(app);
+  if (auto done = awsfota::program::parse(app, argc, argv, kExitUsage)) return *done;
   if (!action) return fail(kExitUsage, "no command given; run awsfota --help");
   try {
     return action();

@@ -12,6 +12,8 @@
 // Full image: the child drives AppSlotTarget with the image in 64 KiB writes, a commit every 4 MiB,
 // then finish() (fsync, verify). Every run is its own process: the parent samples /proc/PID/status
 // for peak RssAnon (heap and stacks) and RssFile (mapped file pages) and takes VmHWM from wait4().
+// Internal modes (children, hidden from --help): --setup DIR [options]; --child apply|delta|full DIR FILE.
+#include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -36,6 +38,7 @@
 #include "awsfota/adapters/posix/block_device.hpp"
 #include "awsfota/dfu/app_targets.hpp"
 #include "awsfota/image/create.hpp"
+#include "command_line.hpp"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -371,31 +374,37 @@ void bench_full(const fs::path& self, const fs::path& dir, const Args& args) {
   }
 }
 
-std::vector<std::size_t> parse_list(const std::string& s) {
-  std::vector<std::size_t> out;
-  std::stringstream in(s);
-  std::string item;
-  while (std::getline(in, item, ',')) out.push_back(std::stoul(item));
-  return out;
+// The internal modes: the parent runs this program again for the setup and for each measured run.
+struct InternalModes {
+  std::string setup_dir;
+  std::vector<std::string> child;  // MODE DIR FILE
+};
+
+void add_options(CLI::App& app, Args& args, InternalModes& internal) {
+  app.add_option("--dir", args.dir, "where the images, slots and zstd's output go (a fresh folder in it)")
+      ->check(CLI::ExistingDirectory)->capture_default_str();
+  app.add_option("--runs", args.runs, "runs of each measurement")->check(CLI::Range(1, 1000))->capture_default_str();
+  app.add_option("--delta-mib", args.delta_mib, "size of the image the delta updates, MiB")
+      ->check(CLI::Range(1, 65536))->capture_default_str();
+  app.add_option("--full-mib", args.full_mib, "sizes of the full images written through AppSlotTarget, MiB, comma-separated")
+      ->delimiter(',')->check(CLI::Range(1, 65536))->capture_default_str();
+  app.add_option("--setup", internal.setup_dir)->group("");
+  app.add_option("--child", internal.child)->expected(3)->group("");
+  app.footer("Exit codes: 0 done, 1 a step failed (see stderr), 2 bad command line. Figures: docs/performance.md.");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 5 && std::string(argv[1]) == "--child") return child(argv[2], argv[3], argv[4]);
+  CLI::App app{"What applying a delta (vs zstd -d --patch-from) and writing a full image cost, on real files.",
+               "bench_dfu"};
   Args args;
-  const bool setup_only = argc > 2 && std::string(argv[1]) == "--setup";
-  for (int i = setup_only ? 3 : 1; i + 1 < argc; i += 2) {
-    const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--dir") args.dir = v;
-    else if (k == "--runs") args.runs = std::stoi(v);
-    else if (k == "--delta-mib") args.delta_mib = std::stoul(v);
-    else if (k == "--full-mib") args.full_mib = parse_list(v);
-    else die("unknown option " + k + " (see the comment at the top of bench/dfu/bench_dfu.cpp)");
-  }
-  if (setup_only) {
-    // argv: --setup DIR, then the options.
-    setup(argv[2], args);
+  InternalModes internal;
+  add_options(app, args, internal);
+  if (auto done = awsfota::program::parse(app, argc, argv)) return *done;
+  if (!internal.child.empty()) return child(internal.child[0], internal.child[1], internal.child[2]);
+  if (!internal.setup_dir.empty()) {
+    setup(internal.setup_dir, args);
     return 0;
   }
   char tmpl[] = "bench-dfu-XXXXXX";

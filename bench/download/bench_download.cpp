@@ -13,7 +13,9 @@
 //   bench_download [--sizes 64,256] [--runs 3] [--dir /var/tmp] [--commit-mib 1] [--job-sha256 0|1]
 //
 // --job-sha256 1: the job also carries the file's SHA-256, which verify() checks as well.
-// Internal modes (children): --make-images DIR MIB...; --device URL CA SLOTDIR PUBKEY SIZE COMMIT STAGES [SHA256]
+// Internal modes (children, hidden from --help): --make-images DIR MIB...;
+// --device URL CA SLOTDIR PUBKEY SIZE COMMIT STAGES [SHA256]
+#include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -33,6 +35,7 @@
 #include <vector>
 
 #include "awsfota/adapters/openssl/crypto.hpp"
+#include "command_line.hpp"
 #include "device_path.hpp"
 #include "support/nginx.hpp"
 #include "support/pki.hpp"
@@ -108,14 +111,6 @@ double median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
-std::vector<std::size_t> parse_sizes(const std::string& list) {
-  std::vector<std::size_t> out;
-  std::stringstream ss(list);
-  std::string s;
-  while (std::getline(ss, s, ',')) out.push_back(std::stoul(s));
-  return out;
-}
-
 struct Series {
   std::vector<double> wall, cpu, server_cpu;
   long rss = 0;
@@ -170,46 +165,71 @@ void stage_costs(const fs::path& dir, std::size_t mib) {
               mib, sha_cpu, read_cpu, write_cpu, write_wall, fsync_wall);
 }
 
-int child_mode(const std::vector<std::string>& args) {
-  if (args[0] == "--make-images") {
-    std::vector<std::size_t> sizes;
-    for (std::size_t i = 2; i < args.size(); ++i) sizes.push_back(std::stoul(args[i]));
-    return bench::make_images(args[1], sizes);
-  }
-  if (args.size() < 8) return std::cerr << "--device URL CA SLOTDIR PUBKEY SIZE COMMIT STAGES\n", 2;
+// --make-images DIR MIB...
+int make_images_child(const std::vector<std::string>& args) {
+  std::vector<std::size_t> sizes;
+  for (std::size_t i = 1; i < args.size(); ++i) sizes.push_back(std::stoul(args[i]));
+  return bench::make_images(args[0], sizes);
+}
+
+// --device URL CA SLOTDIR PUBKEY SIZE COMMIT STAGES [SHA256]
+int device_child(const std::vector<std::string>& args) {
   bench::DevicePathArgs a;
-  a.url = args[1];
-  a.ca_file = args[2];
-  a.slot_dir = args[3];
-  a.public_key_pem = args[4];
-  a.size = std::stoull(args[5]);
+  a.url = args[0];
+  a.ca_file = args[1];
+  a.slot_dir = args[2];
+  a.public_key_pem = args[3];
+  a.size = std::stoull(args[4]);
   a.slot_size = a.size;
-  a.commit_interval = std::stoull(args[6]);
-  a.stages_file = args[7];
-  if (args.size() > 8) a.job_sha256 = args[8];
+  a.commit_interval = std::stoull(args[5]);
+  a.stages_file = args[6];
+  if (args.size() > 7) a.job_sha256 = args[7];
   return bench::run_device_path(a);
+}
+
+struct Options {
+  std::vector<std::size_t> sizes{64, 256};
+  int runs = 3;
+  std::string base = "/var/tmp";
+  double commit_mib = 1;
+  bool job_sha256 = false;
+  std::vector<std::string> make_images;  // the internal modes
+  std::vector<std::string> device;
+};
+
+void add_options(CLI::App& app, Options& o) {
+  app.add_option("--sizes", o.sizes, "image sizes in MiB, comma-separated")
+      ->delimiter(',')->check(CLI::Range(1, 65536))->capture_default_str();
+  app.add_option("--runs", o.runs, "runs of each download; the table gives medians")
+      ->check(CLI::Range(1, 1000))->capture_default_str();
+  app.add_option("--dir", o.base, "where the images, the slot files and curl's output go")
+      ->check(CLI::ExistingDirectory)->capture_default_str();
+  app.add_option("--commit-mib", o.commit_mib, "durable checkpoint every this many MiB")
+      ->check(CLI::Range(0.01, 4096.0))->capture_default_str();
+  app.add_option("--job-sha256", o.job_sha256, "1: the job carries the file's SHA-256 too, checked by verify()")
+      ->capture_default_str();
+  app.add_option("--make-images", o.make_images)->expected(2, -1)->group("");
+  app.add_option("--device", o.device)->expected(7, 8)->group("");
+  app.footer("Environment: AWSFOTA_BENCH_WRAP=\"perf record -g -o FILE --\" runs the device path under that command.\n"
+             "Exit codes: 0 done, 1 a step failed (see stderr), 2 bad command line. Figures: docs/performance.md.");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (!args.empty() && (args[0] == "--make-images" || args[0] == "--device")) return child_mode(args);
+  CLI::App app{"An update through awsfota's device path vs curl -o, from nginx on 127.0.0.1 (HTTP and HTTPS).",
+               "bench_download"};
+  Options options;
+  add_options(app, options);
+  if (auto done = awsfota::program::parse(app, argc, argv)) return *done;
+  if (!options.make_images.empty()) return make_images_child(options.make_images);
+  if (!options.device.empty()) return device_child(options.device);
 
-  std::vector<std::size_t> sizes{64, 256};
-  int runs = 3;
-  std::string base = "/var/tmp";
-  std::uint64_t commit_interval = 1 << 20;
-  bool job_sha256 = false;
-  for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
-    if (args[i] == "--runs") runs = std::stoi(args[i + 1]);
-    else if (args[i] == "--dir") base = args[i + 1];
-    else if (args[i] == "--sizes") sizes = parse_sizes(args[i + 1]);
-    else if (args[i] == "--commit-mib") commit_interval = static_cast<std::uint64_t>(std::stod(args[i + 1]) * (1 << 20));
-    else if (args[i] == "--job-sha256") job_sha256 = args[i + 1] == "1";
-    else return std::cerr << "unknown option " << args[i] << "\n", 2;
-  }
-  setenv("TMPDIR", base.c_str(), 1);
+  const std::vector<std::size_t>& sizes = options.sizes;
+  const int runs = options.runs;
+  const auto commit_interval = static_cast<std::uint64_t>(options.commit_mib * (1 << 20));
+  const bool job_sha256 = options.job_sha256;
+  setenv("TMPDIR", options.base.c_str(), 1);
   awsfota::testing::TempDir dir("awsfota-bench");
   const fs::path www = dir.path() / "www", slots = dir.path() / "slots";
   fs::create_directories(www);

@@ -10,6 +10,7 @@
 // group; each thing then does what a device does: notify-next -> start-next -> J/update SUCCEEDED.
 //
 //   build/bin/bench_jobsd [--things 1000] [--per-worker 250] [--subscription requests|all]
+#include <CLI/CLI.hpp>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #include <vector>
 
 #include "awsfota/adapters/mosquitto/client.hpp"
+#include "command_line.hpp"
 #include "jobsd/local_stack.hpp"
 #include "support/process.hpp"
 
@@ -286,23 +288,17 @@ int run(Options o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  CLI::App app{"Job executions per second through awsfota-jobsd, with N simulated things on a throwaway stack.",
+               "bench_jobsd"};
   Options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string key = argv[i];
-    if (key == "--things") {
-      o.things = std::atoi(argv[i + 1]);
-    } else if (key == "--per-worker") {
-      o.per_worker = std::atoi(argv[i + 1]);
-    } else if (key == "--subscription") {
-      o.subscription = argv[i + 1];
-    } else {
-      std::fprintf(stderr, "usage: bench_jobsd [--things N] [--per-worker N] [--subscription requests|all]\n");
-      return 2;
-    }
-  }
-  if (o.things < 1 || o.per_worker < 1 || o.per_worker > 300) {
-    std::fprintf(stderr, "--things must be at least 1, --per-worker 1..300\n");
-    return 2;
-  }
+  app.add_option("--things", o.things, "simulated things, each its own MQTT client and certificate")
+      ->check(CLI::Range(1, 100000))->capture_default_str();
+  // A worker process pumps its clients with select(), which sees descriptors below FD_SETSIZE only.
+  app.add_option("--per-worker", o.per_worker, "things per worker process")
+      ->check(CLI::Range(1, 300))->capture_default_str();
+  app.add_option("--subscription", o.subscription, "what awsfota-jobsd subscribes to (its --subscription)")
+      ->check(CLI::IsMember({"requests", "all"}))->capture_default_str();
+  app.footer("Exit codes: 0 done, 1 a step failed (see stderr), 2 bad command line. Figures: docs/performance.md.");
+  if (auto done = awsfota::program::parse(app, argc, argv)) return *done;
   return run(o);
 }

@@ -26,7 +26,56 @@ std::vector<char*> to_argv(const std::vector<std::string>& args) {
   return v;
 }
 
+std::string slurp_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The child's side of run_program: never returns.
+[[noreturn]] void exec_in_own_group(const std::vector<std::string>& argv, const RunOptions& options,
+                                    const std::filesystem::path& out, const std::filesystem::path& err) {
+  setpgid(0, 0);
+  const int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  const int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (out_fd < 0 || err_fd < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) _exit(127);
+  if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) _exit(127);
+  for (const auto& [name, value] : options.env) setenv(name.c_str(), value.c_str(), 1);
+  auto args = to_argv(argv);
+  execvp(args[0], args.data());
+  _exit(127);
+}
+
 }  // namespace
+
+ProgramRun run_program(const std::vector<std::string>& argv, const RunOptions& options) {
+  const TempDir capture("run-program");
+  const auto out = capture.path() / "out", err = capture.path() / "err";
+  ProgramRun r;
+  const pid_t pid = fork();
+  if (pid == 0) exec_in_own_group(argv, options, out, err);
+  if (pid < 0) return r;
+  setpgid(pid, pid);  // also here, so that the group exists before anything below signals it
+  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  int status = 0;
+  while (waitpid(pid, &status, WNOHANG) != pid) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      r.timed_out = true;
+      kill(-pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (!r.timed_out && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  // The group outlives its leader while anything in it runs.
+  if (kill(-pid, 0) == 0) {
+    r.left_processes = !r.timed_out;
+    kill(-pid, SIGKILL);
+  }
+  r.out = slurp_text(out);
+  r.err = slurp_text(err);
+  return r;
+}
 
 TempDir::TempDir(const std::string& tag) {
   std::string templ = (std::filesystem::temp_directory_path() / (tag + "-XXXXXX")).string();

@@ -2,6 +2,7 @@
 //
 //   TempDir dir("nginx");                                   // removed with its contents at scope exit
 //   auto out = run_command({"openssl", "version"});         // Expected<std::string, std::string>
+//   auto r = run_program({bin, "--help"}, {.cwd = dir.path()});  // exit code, stdout and stderr apart
 //   ChildProcess p({"python3", "server.py"}, dir.path() / "server.log");  // killed at scope exit
 //   std::uint16_t port = free_port();
 //   wait_for_port(port, std::chrono::seconds(5));
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "awsfota/expected.hpp"
@@ -33,6 +35,25 @@ class TempDir {
 
 // Runs a program to completion; its standard output and error, or a reason when it fails.
 [[nodiscard]] Expected<std::string, std::string> run_command(const std::vector<std::string>& argv);
+
+struct ProgramRun {
+  int exit_code = -1;        // -1: killed by a signal, or by the timeout, or did not start
+  bool timed_out = false;
+  bool left_processes = false;  // something it started was still running when it exited (then killed)
+  std::string out;
+  std::string err;
+};
+
+struct RunOptions {
+  std::filesystem::path cwd;                                  // empty: the test's own
+  std::vector<std::pair<std::string, std::string>> env;      // set on top of the test's environment
+  std::chrono::milliseconds timeout = std::chrono::seconds(60);
+};
+
+// Runs a program to completion as a user would, its standard output and error kept apart. It runs in a
+// process group of its own: at the timeout the whole group is killed, and whatever it started that
+// outlives it is reported (left_processes) and killed too, so a test leaves nothing behind.
+[[nodiscard]] ProgramRun run_program(const std::vector<std::string>& argv, const RunOptions& options = {});
 
 // A child process whose output goes to log_file. It dies with the test process (PR_SET_PDEATHSIG) and
 // is stopped (SIGTERM, then SIGKILL after 3 s) by stop() or the destructor, so a failing test leaves
