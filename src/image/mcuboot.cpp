@@ -3,9 +3,11 @@
 #include <algorithm>
 
 #include "image/bytes.hpp"
+#include "image/image_error.hpp"
 
 namespace awsfota::image {
 
+using detail::fail;
 using detail::load_le16;
 using detail::load_le32;
 
@@ -34,9 +36,6 @@ const char* to_string(ImageErrorCode code) {
 }
 
 namespace {
-Unexpected<ImageError> fail(ImageErrorCode code, std::string reason) {
-  return unexpected(ImageError{code, std::move(reason)});
-}
 std::string hex32(std::uint32_t v) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string s = "0x";

@@ -3,16 +3,15 @@
 #include <algorithm>
 
 #include "awsfota/image/mcuboot.hpp"
+#include "image/image_error.hpp"
 
 namespace awsfota::image {
+
+using detail::fail;
 
 namespace {
 
 constexpr std::size_t kChunk = 64 * 1024;
-
-Unexpected<ImageError> fail(ImageErrorCode code, std::string reason) {
-  return unexpected(ImageError{code, std::move(reason)});
-}
 
 const TlvEntry* find_tlv(const std::vector<TlvEntry>& tlvs, TlvType type) {
   auto it = std::find_if(tlvs.begin(), tlvs.end(),

@@ -16,7 +16,7 @@ using awsfota::image::SignatureAlgorithm;
 
 namespace {
 
-constexpr std::uint64_t kSlotSize = 256 * 1024;
+constexpr std::uint64_t kDeltaSlotSize = 256 * 1024;
 constexpr std::uint64_t kStagingSize = 64 * 1024;
 
 class AppDelta : public ::testing::Test {
@@ -58,7 +58,7 @@ class AppDelta : public ::testing::Test {
   awsfota::openssl::OpenSslCrypto crypto_;
   std::unique_ptr<awsfota::image::ImageSigner> signer_;
   std::vector<std::uint8_t> old_image_, new_image_, delta_;
-  FakeDevice slot_a_{kSlotSize}, slot_b_{kSlotSize}, staging_{kStagingSize};
+  FakeDevice slot_a_{kDeltaSlotSize}, slot_b_{kDeltaSlotSize}, staging_{kStagingSize};
   MemoryBootStore store_;
   RecordBootControl boot_{store_};
   AppConfig config_;
@@ -326,7 +326,7 @@ TEST_F(AppDelta, ResumePastTheSizeIsBadState) {
 
 TEST_F(AppDelta, FullImageSentToTheDeltaTargetIsTypeMismatch) {
   delta_ = new_image_;
-  FakeDevice big_staging(kSlotSize);
+  FakeDevice big_staging(kDeltaSlotSize);
   AppDeltaTarget t(slot_a_, slot_b_, big_staging, boot_, crypto_, config_);
   auto r = run(t);
   ASSERT_FALSE(r);
@@ -367,7 +367,7 @@ TEST_F(AppDelta, PowerLossWhileStagingOrApplyingAlwaysEndsWithTheExactVerifiedIm
   std::mt19937 rng(used);
   const auto active_before = slot_a_.bytes();
   for (int round = 0; round < 30; ++round) {
-    FakeDevice staging(kStagingSize), slot_b(kSlotSize, static_cast<std::uint8_t>(rng()));
+    FakeDevice staging(kStagingSize), slot_b(kDeltaSlotSize, static_cast<std::uint8_t>(rng()));
     std::uint64_t checkpoint = 0;
     int crashes = 0;
     for (;;) {

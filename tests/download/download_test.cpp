@@ -17,7 +17,7 @@ using testing::MemorySink;
 using testing::ScriptedFetcher;
 
 constexpr const char* kUrl = "https://files.example/fw.bin";
-constexpr const char* kPresigned = "https://b.s3.amazonaws.com/fw.bin?X-Amz-Expires=60&X-Amz-Signature=secret";
+constexpr const char* kShortPresignedUrl = "https://b.s3.amazonaws.com/fw.bin?X-Amz-Expires=60&X-Amz-Signature=secret";
 
 struct Rig {
   explicit Rig(std::size_t size = 5000, Bytes initial = {}) : file(make_bytes(size)), fetcher(file), sink(std::move(initial)) {}
@@ -197,7 +197,7 @@ TEST(Download, KnownSizeAlreadyStoredNeedsNoRequest) {
 TEST(Download, ExpiredPresignedUrlReturnsOffsetThenResumesWithFreshUrl) {
   Rig rig;
   rig.fetcher.then(ScriptedFetcher::cut_after(1200)).then(ScriptedFetcher::status(403));
-  auto dl = rig.make({.url = kPresigned, .expected_size = 5000});
+  auto dl = rig.make({.url = kShortPresignedUrl, .expected_size = 5000});
   auto r = dl.run(rig.cancel);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().cause, Cause::UrlExpired);
@@ -251,7 +251,7 @@ TEST(Download, ExpiredToken400OnAPresignedUrlAsksForAFreshUrlThenResumes) {
   rig.fetcher.then(ScriptedFetcher::cut_after(1200))
       .then(ScriptedFetcher::status(400, "<Error><Code>ExpiredToken</Code><Message>The provided token has expired."
                                          "</Message></Error>"));
-  auto dl = rig.make({.url = kPresigned, .expected_size = 5000});
+  auto dl = rig.make({.url = kShortPresignedUrl, .expected_size = 5000});
   auto r = dl.run(rig.cancel);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().cause, Cause::UrlExpired) << r.error().message;

@@ -13,12 +13,12 @@ using namespace awsfota::testing;
 
 namespace {
 
-int run(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()); }
+int sh_quiet(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()); }
 
 class RsaPssSalt : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (run("openssl version") != 0) GTEST_SKIP() << "openssl CLI absent";
+    if (sh_quiet("openssl version") != 0) GTEST_SKIP() << "openssl CLI absent";
     auto pem = awsfota::openssl::generate_private_key_pem(SignatureAlgorithm::Rsa2048Pss);
     ASSERT_TRUE(pem);
     std::ofstream(dir_.path() / "key.pem") << *pem;
@@ -56,19 +56,19 @@ class RsaPssSalt : public ::testing::Test {
 
 TEST_F(RsaPssSalt, CreatedImagesUseThe32ByteSalt) {
   write_file(dir_.path() / "sig.bin", signature_);
-  EXPECT_EQ(run(pkeyutl("-verify", "32") + " -sigfile " + (dir_.path() / "sig.bin").string()), 0);
-  EXPECT_NE(run(pkeyutl("-verify", "64") + " -sigfile " + (dir_.path() / "sig.bin").string()), 0)
+  EXPECT_EQ(sh_quiet(pkeyutl("-verify", "32") + " -sigfile " + (dir_.path() / "sig.bin").string()), 0);
+  EXPECT_NE(sh_quiet(pkeyutl("-verify", "64") + " -sigfile " + (dir_.path() / "sig.bin").string()), 0)
       << "the CLI check must be able to fail";
 }
 
 TEST_F(RsaPssSalt, SignatureWith32ByteSaltFromTheCliVerifies) {
-  ASSERT_EQ(run(pkeyutl("-sign", "32") + " -out " + (dir_.path() / "cli.sig").string()), 0);
+  ASSERT_EQ(sh_quiet(pkeyutl("-sign", "32") + " -out " + (dir_.path() / "cli.sig").string()), 0);
   auto v = verify_image(with_signature(read_file(dir_.path() / "cli.sig")), VerifyPolicy{key_}, crypto_);
   EXPECT_TRUE(v) << v.error().reason;
 }
 
 TEST_F(RsaPssSalt, SignatureWithTheLongestSaltIsRefusedAsTheBootloaderWould) {
-  ASSERT_EQ(run(pkeyutl("-sign", "max") + " -out " + (dir_.path() / "cli.sig").string()), 0);
+  ASSERT_EQ(sh_quiet(pkeyutl("-sign", "max") + " -out " + (dir_.path() / "cli.sig").string()), 0);
   auto v = verify_image(with_signature(read_file(dir_.path() / "cli.sig")), VerifyPolicy{key_}, crypto_);
   ASSERT_FALSE(v);
   EXPECT_EQ(v.error().code, ImageErrorCode::SignatureInvalid);

@@ -26,6 +26,9 @@
 
 namespace awsfota::jobsd::testing {
 
+// The ARN prefix of the stack's things: kThingArn + "t1" names thing t1.
+inline const std::string kThingArn = "arn:aws:iot:us-east-1:000000000000:thing/";
+
 using awsfota::testing::CertFiles;
 using awsfota::testing::ChildProcess;
 using awsfota::testing::Pki;

@@ -12,8 +12,6 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 
-const std::string kArn = "arn:aws:iot:us-east-1:000000000000:thing/";
-
 class StackProtocol : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -27,7 +25,7 @@ class StackProtocol : public ::testing::Test {
   }
 
   void create_job(const std::string& id, json extra = json::object()) {
-    json body = {{"targets", {kArn + "t1"}}, {"document", R"({"operation":"app_fw_update","size":10})"}};
+    json body = {{"targets", {kThingArn + "t1"}}, {"document", R"({"operation":"app_fw_update","size":10})"}};
     body.update(extra);
     auto r = stack->rest("PUT", "/jobs/" + id, body.dump());
     ASSERT_EQ(r.status, 200) << r.body.dump();

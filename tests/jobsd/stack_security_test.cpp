@@ -19,8 +19,6 @@ using nlohmann::json;
 using std::chrono::milliseconds;
 namespace mqtt = adapters::mosquitto;
 
-const std::string kArn = "arn:aws:iot:us-east-1:000000000000:thing/";
-
 class StackSecurity : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -41,7 +39,7 @@ TEST_F(StackSecurity, ThingCannotSubscribeOrPublishOnAnotherThingsTopics) {
   ASSERT_TRUE(t2) << t2.error();
   (*t2)->subscribe("$aws/things/t1/jobs/#");
 
-  ASSERT_EQ(stack->rest("PUT", "/jobs/j1", json{{"targets", {kArn + "t1"}}, {"document", "{}"}}.dump()).status, 200);
+  ASSERT_EQ(stack->rest("PUT", "/jobs/j1", json{{"targets", {kThingArn + "t1"}}, {"document", "{}"}}.dump()).status, 200);
   ASSERT_TRUE((*t1)->wait_for((*t1)->topic("notify-next")));
   // t2 publishes as if it were t1; the broker drops it, so the execution stays QUEUED.
   (*t2)->publish("$aws/things/t1/jobs/j1/update", R"({"status":"SUCCEEDED"})");

@@ -106,8 +106,8 @@ std::string sha256_hex(const std::vector<std::uint8_t>& bytes) {
   return image::to_hex(h->finish());
 }
 
-struct Rig {
-  Rig() { make(); }
+struct StagingRig {
+  StagingRig() { make(); }
   void make() {
     staging.reset();
     Routes routes;
@@ -139,7 +139,7 @@ struct Rig {
 };
 
 TEST(DfuStaging, PicksTheAppTargetFromTheFirst32BytesAndWritesEverythingInOrder) {
-  Rig rig;
+  StagingRig rig;
   auto file = file_of(image::ImageKind::McuBoot, 100);
   rig.staging->prepare({.job_id = "j1", .expected_size = 100});
   EXPECT_EQ(rig.results.seen, std::vector<std::string>{"ready"});
@@ -159,7 +159,7 @@ TEST(DfuStaging, PicksTheAppTargetFromTheFirst32BytesAndWritesEverythingInOrder)
 }
 
 TEST(DfuStaging, ModemDeltaGoesToTheModemTargetWithTheJobsVersionLabel) {
-  Rig rig;
+  StagingRig rig;
   auto file = file_of(image::ImageKind::ModemDelta, 64);
   rig.staging->prepare({.job_id = "j1", .expected_size = 64});
   ASSERT_TRUE(rig.feed(file, 64));
@@ -169,7 +169,7 @@ TEST(DfuStaging, ModemDeltaGoesToTheModemTargetWithTheJobsVersionLabel) {
 }
 
 TEST(DfuStaging, KindTheDeviceDoesNotAllowFailsWithTypeMismatchBeforeAnyTargetBegins) {
-  Rig rig;
+  StagingRig rig;
   rig.allowed = static_cast<image::ImageKindMask>(image::ImageKind::McuBoot);
   rig.make();
   rig.staging->prepare({.job_id = "j1", .expected_size = 64});
@@ -181,14 +181,14 @@ TEST(DfuStaging, KindTheDeviceDoesNotAllowFailsWithTypeMismatchBeforeAnyTargetBe
 }
 
 TEST(DfuStaging, UnknownFileIsAnInvalidUpdate) {
-  Rig rig;
+  StagingRig rig;
   rig.staging->prepare({.job_id = "j1", .expected_size = 64});
   ASSERT_FALSE(rig.feed(file_of(image::ImageKind::Unknown, 64)));
   EXPECT_EQ(rig.staging->failure_cause(), ErrorCause::InvalidUpdate);
 }
 
 TEST(DfuStaging, AKindWithoutATargetOnThisDeviceIsATypeMismatch) {
-  Rig rig;  // no app_delta route
+  StagingRig rig;  // no app_delta route
   rig.staging->prepare({.job_id = "j1", .expected_size = 64});
   std::vector<std::uint8_t> delta(64, 0);
   const std::uint8_t skippable[] = {0x50, 0x2a, 0x4d, 0x18, 92, 0, 0, 0, 'A', 'W', 'S', 'F', 'O', 'T', 'A', 'D'};
@@ -198,7 +198,7 @@ TEST(DfuStaging, AKindWithoutATargetOnThisDeviceIsATypeMismatch) {
 }
 
 TEST(DfuStaging, CommitsAtTheIntervalAndReportsOnlyCommittedBytesAsDurable) {
-  Rig rig;
+  StagingRig rig;
   auto file = file_of(image::ImageKind::McuBoot, 100);
   rig.staging->prepare({.job_id = "j1", .expected_size = 100});
   ASSERT_TRUE(rig.feed(std::vector<std::uint8_t>(file.begin(), file.begin() + 50)));
@@ -213,7 +213,7 @@ TEST(DfuStaging, CommitsAtTheIntervalAndReportsOnlyCommittedBytesAsDurable) {
 }
 
 TEST(DfuStaging, AfterARestartPrepareReopensTheRecordedTargetAtTheKeptOffset) {
-  Rig rig;
+  StagingRig rig;
   auto file = file_of(image::ImageKind::McuBoot, 100);
   rig.staging->prepare({.job_id = "j1", .expected_size = 100});
   ASSERT_TRUE(rig.feed(std::vector<std::uint8_t>(file.begin(), file.begin() + 60)));
@@ -239,7 +239,7 @@ TEST(DfuStaging, AfterARestartPrepareReopensTheRecordedTargetAtTheKeptOffset) {
 TEST(DfuStaging, WithoutAUsableRecordNothingIsKeptAndTheEngineHearsIt) {
   for (bool record_lost : {false, true}) {
     SCOPED_TRACE(record_lost ? "record lost" : "record of another job");
-    Rig rig;
+    StagingRig rig;
     auto file = file_of(image::ImageKind::McuBoot, 100);
     rig.staging->prepare({.job_id = record_lost ? "j1" : "old", .expected_size = 100});
     ASSERT_TRUE(rig.feed(file));
@@ -254,7 +254,7 @@ TEST(DfuStaging, WithoutAUsableRecordNothingIsKeptAndTheEngineHearsIt) {
 }
 
 TEST(DfuStaging, VerifyChecksTheDocumentsSha256AndThenFinishes) {
-  Rig rig;
+  StagingRig rig;
   auto file = file_of(image::ImageKind::McuBoot, 100);
   rig.staging->prepare({.job_id = "j1", .expected_size = 100});
   ASSERT_TRUE(rig.feed(file));
@@ -266,7 +266,7 @@ TEST(DfuStaging, VerifyChecksTheDocumentsSha256AndThenFinishes) {
 }
 
 TEST(DfuStaging, VerifyTakesTheTargetsOwnDigestOfTheStagedFileInsteadOfReadingItAgain) {
-  Rig rig;
+  StagingRig rig;
   auto file = file_of(image::ImageKind::McuBoot, 100);
   rig.staging->prepare({.job_id = "j1", .expected_size = 100});
   ASSERT_TRUE(rig.feed(file));
@@ -281,7 +281,7 @@ TEST(DfuStaging, VerifyTakesTheTargetsOwnDigestOfTheStagedFileInsteadOfReadingIt
 }
 
 TEST(DfuStaging, WrongSha256FailsWithHashMismatchWithoutFinishing) {
-  Rig rig;
+  StagingRig rig;
   auto file = file_of(image::ImageKind::McuBoot, 100);
   rig.staging->prepare({.job_id = "j1", .expected_size = 100});
   ASSERT_TRUE(rig.feed(file));
@@ -292,7 +292,7 @@ TEST(DfuStaging, WrongSha256FailsWithHashMismatchWithoutFinishing) {
 }
 
 TEST(DfuStaging, StagedSizeOtherThanTheJobsIsASizeMismatch) {
-  Rig rig;
+  StagingRig rig;
   auto file = file_of(image::ImageKind::McuBoot, 100);
   rig.staging->prepare({.job_id = "j1", .expected_size = 100});
   ASSERT_TRUE(rig.feed(std::vector<std::uint8_t>(file.begin(), file.begin() + 90)));
@@ -311,7 +311,7 @@ TEST(DfuStaging, TargetVerificationFailuresMapToTheEngineCauses) {
       {dfu::DfuCause::Io, ErrorCause::Dfu},
   };
   for (auto [dfu_cause, expected] : rows) {
-    Rig rig;
+    StagingRig rig;
     rig.app.finish_error = dfu::DfuError{dfu_cause, "reason"};
     auto file = file_of(image::ImageKind::McuBoot, 100);
     rig.staging->prepare({.job_id = "j1", .expected_size = 100});
@@ -323,7 +323,7 @@ TEST(DfuStaging, TargetVerificationFailuresMapToTheEngineCauses) {
 }
 
 TEST(DfuStaging, VerifyAfterARestartReopensTheTargetAtTheEnd) {
-  Rig rig;
+  StagingRig rig;
   auto file = file_of(image::ImageKind::McuBoot, 100);
   rig.staging->prepare({.job_id = "j1", .expected_size = 100});
   ASSERT_TRUE(rig.feed(file));
@@ -336,14 +336,14 @@ TEST(DfuStaging, VerifyAfterARestartReopensTheTargetAtTheEnd) {
 }
 
 TEST(DfuStaging, VerifyWithNothingStagedFailsClearly) {
-  Rig rig;
+  StagingRig rig;
   rig.staging->verify({.job_id = "j1", .expected_size = 100});
   EXPECT_EQ(rig.results.cause, ErrorCause::Dfu);
   EXPECT_NE(rig.results.detail.find("nothing is staged"), std::string::npos);
 }
 
 TEST(DfuStaging, DropStagedAbortsForgetsThePickAndCancelsAPendingTrial) {
-  Rig rig;
+  StagingRig rig;
   auto file = file_of(image::ImageKind::McuBoot, 100);
   rig.staging->prepare({.job_id = "j1", .expected_size = 100});
   ASSERT_TRUE(rig.feed(file));
@@ -371,7 +371,7 @@ TEST(BootOutcomeOf, FollowsTheBootStatus) {
 }
 
 TEST(BootSeam, SchedulesTheVerifiedTargetAndReportsIt) {
-  Rig rig;
+  StagingRig rig;
   int reboots = 0;
   BootSeam seam(rig.boot, *rig.staging, [&] { ++reboots; });
   seam.set_listener(&rig.results);
@@ -389,7 +389,7 @@ TEST(BootSeam, SchedulesTheVerifiedTargetAndReportsIt) {
 }
 
 TEST(BootSeam, ConfirmAndRejectGoToTheBootControl) {
-  Rig rig;
+  StagingRig rig;
   ASSERT_TRUE(rig.boot.request_trial(dfu::Slot::B));
   rig.boot_store.record = dfu::boot_step(rig.boot_store.record);  // the reboot into B
   BootSeam seam(rig.boot, *rig.staging, {});
@@ -413,7 +413,7 @@ TEST(BootSeam, ConfirmAndRejectGoToTheBootControl) {
 }
 
 TEST(BootSeam, AppliedModemUpdateRunsOnTrialAndConfirmLeavesTheSlotsAlone) {
-  Rig rig;
+  StagingRig rig;
   BootSeam seam(rig.boot, *rig.staging, {}, /*modem_update_applied=*/true);
   seam.set_listener(&rig.results);
   EXPECT_EQ(seam.boot_outcome(), fota::BootOutcome::Trial);

@@ -12,10 +12,6 @@ using jobs::RejectedCode;
 
 constexpr std::string_view kThingsPrefix = "$aws/things/";
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 // The thing of "$aws/things/T/jobs/...", or empty when the topic is not a jobs topic.
 std::string jobs_topic_thing(std::string_view topic) {
   if (topic.substr(0, kThingsPrefix.size()) != kThingsPrefix) return {};
@@ -145,8 +141,8 @@ Reaction Service::handle(std::string_view topic, std::string_view payload, std::
   // A jobs topic of a real thing that names no operation AWS knows: AWS answers InvalidTopic.
   Reaction reaction;
   const std::string thing = jobs_topic_thing(topic);
-  if (thing.empty() || !jobs::is_valid_thing_name(thing) || ends_with(topic, "/accepted") ||
-      ends_with(topic, "/rejected")) {
+  if (thing.empty() || !jobs::is_valid_thing_name(thing) || topic.ends_with("/accepted") ||
+      topic.ends_with("/rejected")) {
     return reaction;
   }
   jobs::RejectedMessage m;

@@ -470,10 +470,6 @@ json Api::add_thing_to_group() {
   return json::object();
 }
 
-bool ends_with(std::string_view text, std::string_view tail) {
-  return text.size() >= tail.size() && text.substr(text.size() - tail.size()) == tail;
-}
-
 }  // namespace
 
 Expected<std::string, std::string> document_source_path(std::string_view url) {
@@ -491,10 +487,10 @@ Expected<std::string, std::string> document_source_path(std::string_view url) {
     if (host.empty()) return unexpected(std::string("'") + std::string(url) + "' names no bucket");
     path = url_path(rest.substr(std::min(slash, rest.size())));
   } else if (scheme == "https" || scheme == "http") {
-    if (host_name.rfind("s3.", 0) == 0 && ends_with(host_name, ".amazonaws.com")) {
+    if (host_name.rfind("s3.", 0) == 0 && host_name.ends_with(".amazonaws.com")) {
       path = without_bucket(path);
-    } else if (!(host_name.find(".s3.") != std::string_view::npos && ends_with(host_name, ".amazonaws.com")) &&
-               !(host_name.find(".s3-") != std::string_view::npos && ends_with(host_name, ".amazonaws.com")) &&
+    } else if (!(host_name.find(".s3.") != std::string_view::npos && host_name.ends_with(".amazonaws.com")) &&
+               !(host_name.find(".s3-") != std::string_view::npos && host_name.ends_with(".amazonaws.com")) &&
                host_name != "127.0.0.1" && host_name != "localhost") {
       return unexpected(std::string("'") + std::string(url) +
                         "' is neither an S3 URL nor one of the local file server (127.0.0.1, localhost)");
