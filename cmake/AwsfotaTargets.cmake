@@ -4,6 +4,11 @@ set(AWSFOTA_WARNINGS -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Ws
     -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual -Wimplicit-fallthrough -Winvalid-pch -Werror
     # C++20 designated initializers that leave members at their defaults are the intended style.
     -Wno-missing-field-initializers)
+# In a unity build GCC takes a source's anonymous-namespace types for a header's and warns when a test
+# fixture's class derives from one.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  set(AWSFOTA_UNITY_WARNINGS -Wno-subobject-linkage)
+endif()
 
 # Flags for any target of ours (libraries, programs, tests).
 function(awsfota_target_defaults target)
@@ -46,6 +51,7 @@ function(awsfota_test_pch_target)
     <gtest/gtest.h> <gmock/gmock.h> <nlohmann/json.hpp>
     <chrono> <filesystem> <functional> <map> <memory> <optional> <string> <thread> <vector>)
   awsfota_target_defaults(awsfota_test_pch)
+  target_compile_options(awsfota_test_pch PRIVATE ${AWSFOTA_UNITY_WARNINGS})
 endfunction()
 
 # awsfota_add_test(NAME SOURCES ... LIBS ...): a GoogleTest executable whose cases ctest lists one by one.
@@ -56,7 +62,12 @@ function(awsfota_add_test name)
   target_link_libraries(${name} PRIVATE ${T_LIBS} awsfota_test_paths GTest::gtest GTest::gmock GTest::gtest_main)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
   target_precompile_headers(${name} REUSE_FROM awsfota_test_pch)
+  # Always a unity build: a test program's sources share GoogleTest's and nlohmann-json's templates,
+  # and compiling them together halves the suite's build. Names private to a test source must
+  # therefore differ from those of the other sources of its program.
+  set_target_properties(${name} PROPERTIES UNITY_BUILD ON)
   awsfota_target_defaults(${name})
+  target_compile_options(${name} PRIVATE ${AWSFOTA_UNITY_WARNINGS})
   if(NOT T_LABELS)
     set(T_LABELS unit)
   endif()
