@@ -15,8 +15,10 @@ using std::to_string;
 // Receives one response: validates its head, streams its body into the sink, remembers why it stopped.
 class Receiver final : public FetchHandler {
  public:
-  Receiver(const RangeRequest& request, Sink& sink, const CancelToken& cancel, std::function<void()> on_bytes)
-      : request_(request), sink_(sink), cancel_(cancel), on_bytes_(std::move(on_bytes)) {}
+  Receiver(const RangeRequest& request, Sink& sink, const CancelToken& cancel, std::function<void()> on_bytes,
+           std::function<void(const AcceptedResponse&)> on_accepted)
+      : request_(request), sink_(sink), cancel_(cancel), on_bytes_(std::move(on_bytes)),
+        on_accepted_(std::move(on_accepted)) {}
 
   bool on_head(const ResponseHead& head) override {
     head_ = head;
@@ -31,6 +33,7 @@ class Receiver final : public FetchHandler {
       return false;
     }
     accepted_ = *verdict;
+    on_accepted_(*accepted_);
     return !accepted_->complete;  // nothing to read after "416: already complete"
   }
 
@@ -77,6 +80,7 @@ class Receiver final : public FetchHandler {
   Sink& sink_;
   const CancelToken& cancel_;
   std::function<void()> on_bytes_;
+  std::function<void(const AcceptedResponse&)> on_accepted_;
   std::optional<ResponseHead> head_;
   std::optional<AcceptedResponse> accepted_;
   std::optional<Error> stop_;
@@ -139,9 +143,13 @@ Download::Attempt Download::fetch_once(std::uint64_t offset, const CancelToken& 
   }
   const RangeRequest range{.offset = offset, .last = last, .expected_total = total_, .expected_etag = etag_,
                            .url_delivered_before = url_delivered_, .presigned_url = is_presigned_s3_url(request_.url)};
-  Receiver rx(range, sink_, cancel, [&] {
-    if (progress) progress(Progress{sink_.offset(), sink_.durable_offset(), total_});
-  });
+  // The size the server gives counts from its response head on, before the first body byte reaches the
+  // sink: a sink that must know the size to store anything (a DFU target) asks total() then.
+  Receiver rx(
+      range, sink_, cancel, [&] { if (progress) progress(Progress{sink_.offset(), sink_.durable_offset(), total_}); },
+      [&](const AcceptedResponse& accepted) {
+        if (accepted.total) total_ = accepted.total;
+      });
   ++attempts_;
   const auto fetched = fetcher_.fetch(
       FetchRequest{.url = request_.url, .offset = offset, .last = last, .allow_plain_http = request_.allow_plain_http,
