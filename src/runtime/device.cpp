@@ -170,8 +170,12 @@ Expected<void, std::string> Device::Parts::build_engine(fota::MqttTransport& mqt
       loop, fetcher, clock, random, *staging,
       DownloaderOptions{.download = config.download, .allow_plain_http = config.allow_plain_http});
   downloader->set_listener(this);
+  // The reference's dual-slot documents ("path": "s0.bin s1.bin") name one file per slot: fetch the
+  // one for the slot an update is written to, the one not running now (slot A is index 0).
+  fota::EngineConfig engine = config.engine;
+  if (auto status = boot.status()) engine.document_options.inactive_slot = status->active == dfu::Slot::A ? 1U : 0U;
   auto made = fota::Fota::create(
-      config.engine,
+      std::move(engine),
       fota::Fota::Seams{mqtt, *downloader, *staging, *boot_seam, store, loop, config.logger}, config.on_event);
   if (!made) return unexpected("engine: " + made.error().message);
   fota.emplace(std::move(*made));

@@ -146,12 +146,16 @@ class DeviceCycle : public ::testing::Test {
   // "Power on": a Device on the running version, started and connected.
   void power_on(const std::string& running_version) {
     reboot_requested = false;
-    auto made = Device::create(config(running_version), transport);
+    start_device(config(running_version));
+    device->on_connected();
+  }
+  // A Device of this configuration, started, not yet connected.
+  void start_device(const DeviceConfig& c) {
+    auto made = Device::create(c, transport);
     ASSERT_TRUE(made) << made.error();
     device = std::move(*made);
     transport.attach(device.get());
     device->start();
-    device->on_connected();
   }
   void power_off() {
     transport.attach(nullptr);
@@ -215,11 +219,7 @@ TEST_F(DeviceCycle, ControlInputsAreNotLostWhenTheEngineQueueIsFull) {
   service.jobs.push_back(ServiceJob{.id = "job-1", .document = R"({"fwversion":"1.0.1","location":{"url":"https://127.0.0.1:9/fw.bin"}})"});
   DeviceConfig c = config("1.0.0");
   c.loop_capacity = 1;
-  auto made = Device::create(c, transport);
-  ASSERT_TRUE(made) << made.error();
-  device = std::move(*made);
-  transport.attach(device.get());
-  device->start();
+  start_device(c);
   ASSERT_FALSE(device->post([](fota::Fota&) {})) << "the queue should be full";
   device->on_connected();
   EXPECT_TRUE(run_until([&] { return job_status("job-1") != "QUEUED"; }, 20s)) << job_status("job-1");
@@ -370,6 +370,43 @@ TEST_F(DeviceCycle, BadSignatureEndsFailedWithTheActiveSlotUntouched) {
   bool error_event = false;
   for (const auto& e : events) error_event |= e.kind == fota::EventKind::Error && e.cause == fota::ErrorCause::SignatureInvalid;
   EXPECT_TRUE(error_event);
+}
+
+// The reference's dual-slot form ("path": "s0.bin s1.bin") names one file per slot. The device fetches
+// the inactive slot's: the second file while slot A runs, the first once slot B runs.
+TEST_F(DeviceCycle, DualSlotDocumentFetchesTheFileOfTheInactiveSlot) {
+  start_nginx();
+  const auto for_slot_a = make_image(random_bytes(80 * 1024, 23), {1, 0, 2, 0});
+  const auto for_slot_b = make_image(random_bytes(96 * 1024, 29), {1, 0, 1, 0});
+  for (const auto& [name, bytes] : {std::pair{"s0.bin", &for_slot_a}, std::pair{"s1.bin", &for_slot_b}}) {
+    std::ofstream(dir.path() / "www" / name, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes->data()), static_cast<std::streamsize>(bytes->size()));
+  }
+  const auto offer_dual_slot = [&](const std::string& job_id, const std::string& version) {
+    service.jobs.push_back(ServiceJob{
+        .id = job_id, .document = R"({"operation":"app_fw_update","fwversion":")" + version +
+                                  R"(","location":{"protocol":"https:","host":"127.0.0.1:)" +
+                                  std::to_string(nginx->https_port()) + R"(","path":"s0.bin s1.bin"}})"});
+  };
+
+  offer_dual_slot("job-1", "1.0.1");
+  power_on("1.0.0");
+  ASSERT_TRUE(run_until([&] { return reboot_requested || job_status("job-1") == "FAILED"; }));
+  ASSERT_TRUE(reboot_requested) << "job-1: " << service.find("job-1")->details["reason"];
+  confirm_after_reboot("job-1", "1.0.1");
+  EXPECT_EQ(read_prefix(dir.path() / "state" / "slot-b.img", for_slot_b.size()), for_slot_b);
+
+  offer_dual_slot("job-2", "1.0.2");
+  EXPECT_EQ(reboot(), dfu::Slot::B);
+  power_on("1.0.1");
+  ASSERT_TRUE(run_until([&] { return reboot_requested; })) << "job-2: " << job_status("job-2");
+  EXPECT_EQ(reboot(), dfu::Slot::A);
+  power_on("1.0.2");
+  ASSERT_TRUE(run_until([&] { return device->fota().state() == fota::State::Trial; }));
+  device->confirm();
+  ASSERT_TRUE(run_until([&] { return job_status("job-2") == "SUCCEEDED"; }));
+  EXPECT_EQ(read_prefix(dir.path() / "state" / "slot-a.img", for_slot_a.size()), for_slot_a);
+  EXPECT_EQ(boot_status().confirmed, dfu::Slot::A);
 }
 
 }  // namespace
