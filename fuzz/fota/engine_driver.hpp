@@ -94,7 +94,7 @@ class EngineDriver {
   void step(ByteSource& b) {
     const std::string job = pick(b, {"job-1", "job-2", "job-3"});
     // Half of the time, the input the current state waits for: random sequences then reach every state.
-    std::uint32_t choice = b.next(2) == 0 ? expected_by_state(b) : b.next(27);
+    std::uint32_t choice = b.next(2) == 0 ? expected_by_state(b) : b.next(28);
     switch (choice) {
       case 0: return feed(MqttConnected{});
       case 1: return feed(MqttDisconnected{});
@@ -156,6 +156,7 @@ class EngineDriver {
       case 22: return feed(AppDeferReboot{});
       case 23: return feed(AppAllowReboot{});
       case 24: return feed(CheckpointSaveFailed{"disk full"});
+      case 26: return feed(MessagesLost{});
       case 25: return feed(MqttMessage{pick(b, {"$aws/things/dev-1/jobs/notify-next", "$aws/things/dev-1/jobs/job-1/update/accepted", "other/topic"}),
                                        pick(b, {"", "{", "[]", "null", R"({"execution":{"jobId":7}})"})});
       default: return restart(b);
@@ -171,7 +172,7 @@ class EngineDriver {
       case State::Downloading: return 8 + b.next(2);
       case State::Verifying: return 14;
       case State::Scheduling: return 15;
-      case State::AwaitingReboot: return b.next(2) == 0 ? 4 : 26;
+      case State::AwaitingReboot: return b.next(2) == 0 ? 4 : 27;
       case State::Trial: return 19;
       case State::Confirming: return 16;
       default: return 4;

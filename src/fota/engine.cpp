@@ -40,7 +40,8 @@ InputKind kind_of(const InputEvent& event) {
         else if constexpr (std::is_same_v<T, AppSelfTestFailed>) return InputKind::AppSelfTestFailed;
         else if constexpr (std::is_same_v<T, AppCancel>) return InputKind::AppCancel;
         else if constexpr (std::is_same_v<T, AppDeferReboot>) return InputKind::AppDeferReboot;
-        else return InputKind::AppAllowReboot;
+        else if constexpr (std::is_same_v<T, AppAllowReboot>) return InputKind::AppAllowReboot;
+        else return InputKind::MessagesLost;
       },
       event);
 }

@@ -117,6 +117,7 @@ struct EngineImpl {
   void on_message(const InputEvent& event, const MqttMessage& m);
   void on_connected();
   void on_disconnected();
+  void on_messages_lost();
   void on_response_timeout();
   void on_describe_accepted(const InputEvent& event, const jobs::ExecutionAccepted& a);
   void on_update_accepted(const InputEvent& event, const jobs::UpdateExecutionAccepted& a);

@@ -125,6 +125,18 @@ void EngineImpl::on_disconnected() {
   }
 }
 
+// A dropped reply is covered by the response timer; a dropped notify-next is not: it may have offered
+// a job (when idle) or ended the one in hand. Ask again.
+void EngineImpl::on_messages_lost() {
+  if (state == State::Idle) {
+    log(LogLevel::Warning, "Jobs messages were dropped: asking the service for the next job again");
+    want_next();
+  } else if (job && state != State::Reporting) {
+    log(LogLevel::Warning, "Jobs messages were dropped: reading job " + job->id + " again");
+    want_describe(false, false, false);
+  }
+}
+
 void EngineImpl::on_response_timeout() {
   if (!response_timer_armed) {
     log(LogLevel::Debug, "response timer expired after it was canceled: ignored");

@@ -30,6 +30,7 @@ void start(EngineImpl& e, const Dispatch& d) { e.start(input<Started>(d)); }
 void connected(EngineImpl& e, const Dispatch&) { e.on_connected(); }
 void connected_idle(EngineImpl& e, const Dispatch&) { e.want_next(); e.on_connected(); }
 void disconnected(EngineImpl& e, const Dispatch&) { e.on_disconnected(); }
+void messages_lost(EngineImpl& e, const Dispatch&) { e.on_messages_lost(); }
 void response_timeout(EngineImpl& e, const Dispatch&) { e.on_response_timeout(); }
 void offer(EngineImpl& e, const Dispatch& d) { e.offer(*d.notice); }
 void notice_busy(EngineImpl& e, const Dispatch& d) { e.notice_while_busy(d); }
@@ -117,6 +118,7 @@ constexpr std::array kTable = {
   Row{kAnyState,         K::AppDeferReboot,       defer_reboot},
   Row{kAnyState,         K::AppAllowReboot,       allow_reboot_later},
   Row{kAnyState,         K::CheckpointSaveFailed, store_failed_log},
+  Row{kAnyState,         K::MessagesLost,         messages_lost},
 
   Row{S::Idle,           K::JobNotice,            offer},
   Row{S::Idle,           K::AppConfirm,           confirm_without_job},

@@ -60,6 +60,7 @@ bool Fota::self_test_failed(std::string_view reason) {
 bool Fota::cancel() { return feed_if_accepted(InputKind::AppCancel, AppCancel{}); }
 void Fota::defer_reboot() { feed(AppDeferReboot{}); }
 void Fota::allow_reboot() { feed(AppAllowReboot{}); }
+void Fota::on_messages_lost() { feed(MessagesLost{}); }
 
 void Fota::on_download_progress(std::uint64_t committed_offset, std::uint64_t total) {
   feed(DownloadProgress{committed_offset, total});

@@ -131,6 +131,7 @@ std::string_view to_string(InputKind kind) noexcept {
     case InputKind::AppCancel: return "AppCancel";
     case InputKind::AppDeferReboot: return "AppDeferReboot";
     case InputKind::AppAllowReboot: return "AppAllowReboot";
+    case InputKind::MessagesLost: return "MessagesLost";
   }
   return "Unknown";
 }

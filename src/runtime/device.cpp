@@ -1,5 +1,6 @@
 #include "awsfota/runtime/device.hpp"
 
+#include <atomic>
 #include <optional>
 
 #include "awsfota/adapters/curl/system_env.hpp"
@@ -61,6 +62,7 @@ struct Device::Parts final : DownloadListener, DfuListener {
   DeviceConfig config;
   std::string jobs_prefix;
   EventLoop loop;
+  std::atomic<bool> messages_lost{false};  // a dropped message's resync is queued and not yet run
   Dev slot_a, slot_b, delta_staging, modem_staging;
   posix::FileBootRecordStore boot_store;
   dfu::RecordBootControl boot;
@@ -220,7 +222,17 @@ fota::MessageResult Device::on_mqtt_message(std::string_view topic, std::string_
   const bool posted = parts_->loop.post([p = parts_.get(), t = std::string(topic), m = std::string(payload)] {
     (void)p->fota->on_mqtt_message(t, m);
   });
-  if (!posted) parts_->log(fota::LogLevel::Warning, "engine queue full: MQTT message on " + std::string(topic) + " dropped");
+  if (!posted) {
+    parts_->log(fota::LogLevel::Warning, "engine queue full: MQTT message on " + std::string(topic) + " dropped");
+    // What it said is lost, not what it was about: once the queue drains the engine asks the service
+    // again. One such task at a time, whatever the flood.
+    if (!parts_->messages_lost.exchange(true)) {
+      (void)parts_->loop.post_even_if_full([p = parts_.get()] {
+        p->messages_lost = false;
+        p->fota->on_messages_lost();
+      });
+    }
+  }
   return fota::MessageResult::Consumed;
 }
 

@@ -225,6 +225,28 @@ TEST_F(DeviceCycle, ControlInputsAreNotLostWhenTheEngineQueueIsFull) {
   EXPECT_TRUE(run_until([&] { return job_status("job-1") != "QUEUED"; }, 20s)) << job_status("job-1");
 }
 
+// A notify-next dropped for a full queue is not lost: once the queue drains the engine asks the
+// service again ($next/get) and takes the job.
+TEST_F(DeviceCycle, NotifyNextDroppedByAFullQueueStillStartsTheJob) {
+  DeviceConfig c = config("1.0.0");
+  c.loop_capacity = 1;
+  start_device(c);
+  device->on_connected();
+  // Connected and idle, nothing pending: the budget runs out.
+  EXPECT_FALSE(run_until([] { return false; }, 500ms));
+  ASSERT_EQ(device->fota().state(), fota::State::Idle);
+
+  const std::string doc = R"({"fwversion":"1.0.1","location":{"url":"https://127.0.0.1:9/fw.bin"}})";
+  service.jobs.push_back(ServiceJob{.id = "job-1", .document = doc});
+  while (device->post([](fota::Fota&) {})) {
+  }
+  const std::string notify = R"({"timestamp":1,"execution":{"jobId":"job-1","status":"QUEUED","versionNumber":1,)"
+                             R"("executionNumber":1,"jobDocument":)" + doc + "}}";
+  EXPECT_EQ(device->on_mqtt_message("$aws/things/" + std::string(kThing) + "/jobs/notify-next", notify),
+            fota::MessageResult::Consumed);
+  EXPECT_TRUE(run_until([&] { return job_status("job-1") != "QUEUED"; }, 20s)) << "the dropped notice was never asked for again";
+}
+
 TEST_F(DeviceCycle, FullImageUpdateSucceedsOnlyAfterTheTrialBootIsConfirmed) {
   start_nginx();
   auto image = make_image(random_bytes(512 * 1024, 11), {1, 0, 1, 0});

@@ -87,12 +87,15 @@ struct AppSelfTestFailed {
 struct AppCancel {};
 struct AppDeferReboot {};
 struct AppAllowReboot {};
+// Jobs messages were dropped before they reached the engine (the runtime's queue was full): whatever
+// they said, a new job or the end of the one in hand, is unknown, so the engine asks the service again.
+struct MessagesLost {};
 
 using InputEvent = std::variant<Started, MqttConnected, MqttDisconnected, MqttMessage, DownloadProgress,
                                 DownloadFinished, DownloadFailed, DownloadUrlExpired, DfuErasePending,
                                 DfuStagingReady, DfuImageVerified, DfuTrialScheduled, DfuImageConfirmed, DfuFailed,
                                 TimerExpired, CheckpointSaveFailed, AppConfirm, AppSelfTestFailed, AppCancel,
-                                AppDeferReboot, AppAllowReboot>;
+                                AppDeferReboot, AppAllowReboot, MessagesLost>;
 
 struct Input {
   Millis now{0};
@@ -205,6 +208,7 @@ enum class InputKind {
   DfuErasePending, DfuStagingReady, DfuImageVerified, DfuTrialScheduled, DfuImageConfirmed, DfuFailed,
   ResponseTimeout, ConfirmTimeout, CheckpointSaveFailed,
   AppConfirm, AppSelfTestFailed, AppCancel, AppDeferReboot, AppAllowReboot,
+  MessagesLost,      // Jobs messages were dropped before the engine saw them: ask the service again
 };
 [[nodiscard]] std::string_view to_string(InputKind kind) noexcept;
 

@@ -67,6 +67,9 @@ class Fota {
   MessageResult on_mqtt_message(std::string_view topic, std::string_view payload);
   void on_connected();
   void on_disconnected();
+  // Jobs messages were dropped on the way (a full queue in front of the engine): it asks the service
+  // again, for the next job when idle, for the job in hand otherwise.
+  void on_messages_lost();
 
   // The job in hand, "" when none.
   [[nodiscard]] const std::string& job_id() const noexcept { return engine_.job_id(); }

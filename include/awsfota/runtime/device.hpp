@@ -96,8 +96,10 @@ class Device {
 
   // MQTT entry points, thread-safe (they post to the engine thread). on_mqtt_message() says at once
   // whether the message is the engine's (a Jobs topic of this thing), as the reference's handler does.
-  // With the engine's queue full (DeviceConfig::loop_capacity) a message is dropped and logged; the
-  // connection changes and the application calls below are queued all the same.
+  // With the engine's queue full (DeviceConfig::loop_capacity) a message is dropped and logged, and the
+  // engine then asks the service again (Fota::on_messages_lost), so a dropped notify-next delays a
+  // job but never loses it; the connection changes and the application calls below are queued all
+  // the same.
   fota::MessageResult on_mqtt_message(std::string_view topic, std::string_view payload);
   void on_connected();
   void on_disconnected();
