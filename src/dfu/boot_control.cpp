@@ -14,13 +14,16 @@ BootRecord boot_step(const BootRecord& r) {
     next.booted = *r.trial;
     next.trial_booted = true;
     next.reverted_from.reset();
+    next.reverted_at = 0;
   } else if (r.trial && r.trial_booted) {
     // The trial had its one boot and did not confirm: go back.
     next.reverted_from = r.trial;
+    next.reverted_at = next.boot_count;
     next.trial.reset();
     next.trial_booted = false;
     next.booted = r.confirmed;
   } else {
+    if (r.booted != r.confirmed) next.reverted_at = next.boot_count;  // the reboot back from a rejected trial
     next.booted = r.confirmed;
   }
   return next;
@@ -31,6 +34,7 @@ BootStatus status_of(const BootRecord& r) {
   s.active = r.booted;
   s.confirmed = r.confirmed;
   s.reverted_from = r.reverted_from;
+  s.reverted_this_boot = r.reverted_from && r.reverted_at != 0 && r.reverted_at == r.boot_count;
   if (r.trial && r.trial_booted && r.booted == *r.trial) {
     s.state = BootState::Trial;
   } else if (r.trial && !r.trial_booted) {
@@ -62,6 +66,7 @@ Expected<BootRecord, BootError> with_trial_requested(const BootRecord& r, Slot s
   next.trial = slot;
   next.trial_booted = false;
   next.reverted_from.reset();
+  next.reverted_at = 0;
   return next;
 }
 
@@ -86,6 +91,7 @@ BootRecord with_reverted(const BootRecord& r) {
 BootRecord with_revert_acknowledged(const BootRecord& r) {
   BootRecord next = r;
   next.reverted_from.reset();
+  next.reverted_at = 0;
   return next;
 }
 
@@ -97,6 +103,7 @@ std::string encode_boot_record(const BootRecord& r) {
   out += std::string("trial_booted=") + (r.trial_booted ? "1" : "0") + "\n";
   out += std::string("reverted_from=") + (r.reverted_from ? to_string(*r.reverted_from) : "-") + "\n";
   out += "boot_count=" + std::to_string(r.boot_count) + "\n";
+  if (r.reverted_at != 0) out += "reverted_at=" + std::to_string(r.reverted_at) + "\n";
   if (!r.boot_id.empty()) out += "boot_id=" + r.boot_id + "\n";
   return out;
 }
@@ -112,6 +119,10 @@ bool valid_boot_id(std::string_view id) {
 }
 Unexpected<BootError> corrupt(std::string why) {
   return unexpected(BootError{BootErrorCode::Corrupt, "boot state: " + std::move(why)});
+}
+bool parse_count(const std::string& text, std::uint64_t& out) {
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && p == text.data() + text.size();
 }
 bool parse_slot(std::string_view v, std::optional<Slot>& out, bool allow_none) {
   if (v == "A") out = Slot::A;
@@ -148,9 +159,10 @@ Expected<BootRecord, BootError> decode_boot_record(std::string_view text) {
   const std::string& tb = kv["trial_booted"];
   if (tb != "0" && tb != "1") return corrupt("bad trial_booted");
   r.trial_booted = tb == "1";
-  const std::string& bc = kv["boot_count"];
-  auto [p, ec] = std::from_chars(bc.data(), bc.data() + bc.size(), r.boot_count);
-  if (ec != std::errc() || p != bc.data() + bc.size()) return corrupt("bad boot_count");
+  if (!parse_count(kv["boot_count"], r.boot_count)) return corrupt("bad boot_count");
+  if (auto at = kv.find("reverted_at"); at != kv.end()) {  // optional: older records have none
+    if (!parse_count(at->second, r.reverted_at) || r.reverted_at > r.boot_count) return corrupt("bad reverted_at");
+  }
   if (auto id = kv.find("boot_id"); id != kv.end()) {  // optional: records of the plain boot step have none
     if (!valid_boot_id(id->second)) return corrupt("bad boot_id");
     r.boot_id = id->second;

@@ -101,8 +101,10 @@ TEST(BootControl, RevertStaysOnRecordUntilAcknowledgedOrANewTrial) {
   RecordBootControl boot(store);
   boot_into_trial_of_b(store, boot);
   ASSERT_TRUE(run_boot_step(store));  // not confirmed: back to A
+  EXPECT_TRUE(boot.status()->reverted_this_boot);
   ASSERT_TRUE(run_boot_step(store));  // the agent that reports the revert starts only now
   EXPECT_EQ(boot.status()->reverted_from, Slot::B);
+  EXPECT_FALSE(boot.status()->reverted_this_boot) << "only the boot that went back says so";
 
   ASSERT_TRUE(boot.acknowledge_revert());
   EXPECT_FALSE(boot.status()->reverted_from);
@@ -115,8 +117,10 @@ TEST(BootControl, RevertStaysOnRecordUntilAcknowledgedOrANewTrial) {
   // A new trial request forgets an unacknowledged revert too.
   boot_into_trial_of_b(store, boot);
   ASSERT_TRUE(boot.revert());
+  EXPECT_FALSE(boot.status()->reverted_this_boot) << "the rejected trial still runs";
   ASSERT_TRUE(run_boot_step(store));
   ASSERT_EQ(boot.status()->reverted_from, Slot::B);
+  EXPECT_TRUE(boot.status()->reverted_this_boot) << "the reboot back from a rejected trial";
   ASSERT_TRUE(boot.request_trial(Slot::B));
   EXPECT_FALSE(boot.status()->reverted_from);
 }
@@ -198,12 +202,25 @@ TEST(BootControl, RecordTextRoundTripsAndCorruptionIsReported) {
   auto back = decode_boot_record(encode_boot_record(r));
   ASSERT_TRUE(back);
   EXPECT_EQ(*back, r);
+  r.reverted_at = 42;
+  back = decode_boot_record(encode_boot_record(r));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, r);
+  EXPECT_TRUE(status_of(*back).reverted_this_boot);
+  // A record written before reverted_at existed: the revert stays on record, not said to be this boot's.
+  const auto older = decode_boot_record("format=1\nconfirmed=A\nbooted=A\ntrial=-\ntrial_booted=0\nreverted_from=B\nboot_count=7\n");
+  ASSERT_TRUE(older);
+  EXPECT_EQ(older->reverted_at, 0u);
+  EXPECT_EQ(status_of(*older).reverted_from, Slot::B);
+  EXPECT_FALSE(status_of(*older).reverted_this_boot);
   r.boot_id = "0b6e1f7c-6d1f-4a55-9c1e-3f7a2b9d8e10";
   back = decode_boot_record(encode_boot_record(r));
   ASSERT_TRUE(back);
   EXPECT_EQ(*back, r);
   for (const char* bad : {"", "format=2\n", "garbage", "format=1\nconfirmed=C\nbooted=A\ntrial=-\ntrial_booted=0\nreverted_from=-\nboot_count=1\n",
-                          "format=1\nconfirmed=A\nbooted=A\ntrial=-\ntrial_booted=0\nreverted_from=-\nboot_count=1\nboot_id=a b\n"}) {
+                          "format=1\nconfirmed=A\nbooted=A\ntrial=-\ntrial_booted=0\nreverted_from=-\nboot_count=1\nboot_id=a b\n",
+                          "format=1\nconfirmed=A\nbooted=A\ntrial=-\ntrial_booted=0\nreverted_from=B\nboot_count=1\nreverted_at=2\n",
+                          "format=1\nconfirmed=A\nbooted=A\ntrial=-\ntrial_booted=0\nreverted_from=B\nboot_count=1\nreverted_at=x\n"}) {
     auto d = decode_boot_record(bad);
     ASSERT_FALSE(d) << bad;
     EXPECT_EQ(d.error().code, BootErrorCode::Corrupt);

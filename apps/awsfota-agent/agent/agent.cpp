@@ -102,7 +102,10 @@ Expected<dfu::BootStatus, std::string> boot(const AgentConfig& config, Output& o
   if (status->state == dfu::BootState::RevertPending) {
     line += std::string(", rejected: the next boot goes back to slot ") + dfu::to_string(status->confirmed);
   }
-  if (status->reverted_from) line += std::string(", reverted from an unconfirmed trial of slot ") + dfu::to_string(*status->reverted_from);
+  // Only on the boot that went back: later boots run what they run (the engine still reports the revert).
+  if (status->reverted_from && status->reverted_this_boot) {
+    line += std::string(", reverted from an unconfirmed trial of slot ") + dfu::to_string(*status->reverted_from);
+  }
   out.line(line);
   return *status;
 }

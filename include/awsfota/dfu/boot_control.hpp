@@ -44,6 +44,9 @@ struct BootStatus {
   // trial), and kept through later boots until acknowledge_revert() or the next request_trial(): the
   // update that owned the trial may only learn of it after several restarts.
   std::optional<Slot> reverted_from;
+  // The boot step of this very boot is the one that went back (false on the later boots that still
+  // carry reverted_from): what a boot log line should say.
+  bool reverted_this_boot = false;
 };
 
 enum class BootErrorCode { Io, Corrupt, InvalidRequest };
@@ -77,6 +80,8 @@ struct BootRecord {
   bool trial_booted = false;         // the trial slot has had its one boot
   std::optional<Slot> reverted_from;
   std::uint64_t boot_count = 0;
+  std::uint64_t reverted_at = 0;     // boot_count of the boot step that went back (0: none, or a record
+                                     //   written before this field existed)
   std::string boot_id;               // the boot the last once-per-boot step ran in ("": none recorded)
 
   friend bool operator==(const BootRecord&, const BootRecord&) = default;

@@ -151,6 +151,17 @@ TEST_F(AgentE2E, FailedSelfTestReportsFailedAndTheNextBootGoesBackToTheOldImage)
       << read_text(log3);
   agent.signal(SIGTERM);
   EXPECT_EQ(agent.wait(20s), std::optional<int>(0)) << read_text(log3);
+
+  // The boot after that says what it runs, no more: the revert was that boot's news.
+  const fs::path log4 = dir.path() / "agent-4.log";
+  Agent again(cfg, log4);
+  EXPECT_TRUE(wait_for_text(log4, "running v1.0.0", 20s)) << read_text(log4);
+  const std::string text4 = read_text(log4);
+  const auto boot_line = text4.find("boot: running slot");
+  ASSERT_NE(boot_line, std::string::npos) << text4;
+  EXPECT_EQ(text4.substr(boot_line, text4.find('\n', boot_line) - boot_line), "boot: running slot A") << text4;
+  again.signal(SIGTERM);
+  EXPECT_EQ(again.wait(20s), std::optional<int>(0)) << text4;
 }
 
 // The reboot command fails and systemd starts the agent again within the same boot: that start must
