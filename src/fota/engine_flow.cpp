@@ -188,7 +188,9 @@ void EngineImpl::download_progress(const DownloadProgress& p) {
     set_phase(store::CheckpointPhase::Downloading);
   }
   const std::uint64_t total = job->total != 0 ? job->total : job->size.value_or(0);
-  const int pct = percent_of(job->committed, total);
+  // Events and reports follow the bytes received; the checkpoint only the durable ones.
+  const std::uint64_t received = std::max(p.received, job->committed);
+  const int pct = percent_of(received, total);
   if (pct < 0) return;
   if (pct != job->last_event_percent) {
     Event e = job_event(EventKind::DlProgress);
@@ -199,7 +201,7 @@ void EngineImpl::download_progress(const DownloadProgress& p) {
   const bool enough_percent = pct >= job->last_report_percent + static_cast<int>(config.progress_min_percent);
   const bool enough_time = now - job->last_report_time >= config.progress_min_interval;
   if (pct < 100 && enough_percent && enough_time) {
-    enqueue_update({UpdatePurpose::Progress, jobs::JobStatus::InProgress, downloading_details(job->committed, total)});
+    enqueue_update({UpdatePurpose::Progress, jobs::JobStatus::InProgress, downloading_details(received, total)});
     job->last_report_percent = pct;
     job->last_report_time = now;
   }

@@ -62,8 +62,8 @@ void Fota::defer_reboot() { feed(AppDeferReboot{}); }
 void Fota::allow_reboot() { feed(AppAllowReboot{}); }
 void Fota::on_messages_lost() { feed(MessagesLost{}); }
 
-void Fota::on_download_progress(std::uint64_t committed_offset, std::uint64_t total) {
-  feed(DownloadProgress{committed_offset, total});
+void Fota::on_download_progress(std::uint64_t committed_offset, std::uint64_t total, std::uint64_t received) {
+  feed(DownloadProgress{committed_offset, total, received});
 }
 void Fota::on_download_finished(std::uint64_t size) { feed(DownloadFinished{size}); }
 void Fota::on_download_failed(ErrorCause cause, std::string_view detail) {

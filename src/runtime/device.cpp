@@ -86,8 +86,8 @@ struct Device::Parts final : DownloadListener, DfuListener {
   }
 
   // DownloadListener and DfuListener: results reach the engine on its thread.
-  void on_download_progress(std::uint64_t offset, std::uint64_t total) override {
-    fota->on_download_progress(offset, total);
+  void on_download_progress(std::uint64_t offset, std::uint64_t total, std::uint64_t received) override {
+    fota->on_download_progress(offset, total, received);
   }
   void on_download_finished(std::uint64_t size) override { fota->on_download_finished(size); }
   void on_download_failed(fota::ErrorCause cause, std::string_view detail) override {

@@ -92,13 +92,18 @@ void ThreadedDownloader::work(unsigned generation, fota::StartDownload request, 
   };
   download::Download dl(fetcher_, sink, clock_, random_, std::move(dl_request), options_.download);
   sink.set_download(&dl);
+  // A report when more bytes are durable (the engine checkpoints them) and when the bytes received pass
+  // a whole percent of a known size (DL_PROGRESS follows them): at most 100 more than the commits.
   std::uint64_t reported = sink_.durable_offset();
+  std::uint64_t reported_percent = 0;  // of the bytes received
   auto on_progress = [&](const download::Progress& p) {
-    if (p.durable_offset <= reported) return;
-    reported = p.durable_offset;
     const std::uint64_t total = p.total.value_or(0);
-    deliver(generation, Delivery::Progress,
-            [offset = reported, total](DownloadListener& l) { l.on_download_progress(offset, total); });
+    const std::uint64_t percent = total != 0 ? std::min<std::uint64_t>(p.offset, total) * 100 / total : 0;
+    if (p.durable_offset <= reported && percent <= reported_percent) return;
+    reported = std::max(reported, p.durable_offset);
+    reported_percent = std::max(reported_percent, percent);
+    deliver(generation, Delivery::Progress, [offset = reported, total, received = std::max(p.offset, reported)](
+                                                DownloadListener& l) { l.on_download_progress(offset, total, received); });
   };
   auto result = dl.run(cancel, on_progress);
   if (result) {
@@ -111,7 +116,7 @@ void ThreadedDownloader::work(unsigned generation, fota::StartDownload request, 
     }
     if (*flushed > reported) {
       deliver(generation, Delivery::Progress,
-              [offset = *flushed, size = result->size](DownloadListener& l) { l.on_download_progress(offset, size); });
+              [offset = *flushed, size = result->size](DownloadListener& l) { l.on_download_progress(offset, size, offset); });
     }
     deliver(generation, Delivery::Final, [size = result->size](DownloadListener& l) { l.on_download_finished(size); });
     return;

@@ -71,6 +71,7 @@ struct World {
   // knobs
   std::uint64_t file_size = 1000;
   std::uint64_t chunk = 250;
+  std::uint64_t commit_every = 0;             // 0: each chunk is durable; else only multiples of it and the end
   int url_expiries = 0;                       // the next N download starts report UrlExpired
   std::optional<DownloadFailed> download_failure;  // reported at the first chunk
   std::optional<DfuFailed> prepare_failure, verify_failure, schedule_failure, confirm_failure;
@@ -253,8 +254,9 @@ struct World {
     }
     const std::uint64_t total = served_total != 0 ? served_total : file_size;
     download_pos = std::min(total, download_pos + chunk);
-    staged = download_pos;
-    feed(DownloadProgress{download_pos, total});
+    const bool durable = commit_every == 0 || download_pos == total || download_pos / commit_every > staged / commit_every;
+    if (durable) staged = commit_every == 0 || download_pos == total ? download_pos : download_pos / commit_every * commit_every;
+    feed(DownloadProgress{staged, total, download_pos});
     if (!download_active) return;
     if (download_pos == total) {
       tasks.emplace_back([this, total] {

@@ -53,10 +53,14 @@ class MemoryStagingSink final : public StagingSink {
 
 struct Recorder final : DownloadListener {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> progress;
+  std::vector<std::uint64_t> received;
   std::optional<std::uint64_t> finished;
   std::optional<std::pair<ErrorCause, std::string>> failed;
   int url_expired = 0;
-  void on_download_progress(std::uint64_t o, std::uint64_t t) override { progress.emplace_back(o, t); }
+  void on_download_progress(std::uint64_t o, std::uint64_t t, std::uint64_t r) override {
+    progress.emplace_back(o, t);
+    received.push_back(r);
+  }
   void on_download_finished(std::uint64_t size) override { finished = size; }
   void on_download_failed(ErrorCause c, std::string_view d) override { failed.emplace(c, std::string(d)); }
   void on_url_expired() override { ++url_expired; }
@@ -122,7 +126,9 @@ TEST(MapDownloadError, FollowsTheDocumentedTable) {
 
 // ---- the threaded downloader ------------------------------------------------------------------------
 
-TEST(ThreadedDownloader, ReportsDurableOffsetsOnlyThenFinishedOnTheLoop) {
+// Durable offsets for the checkpoint, and the bytes received at each whole percent for DL_PROGRESS
+// (the fake delivers 1,000-byte chunks: 10 % each), then the result.
+TEST(ThreadedDownloader, ReportsDurableOffsetsAndEachPercentReceivedThenFinishedOnTheLoop) {
   Rig rig(testing::make_bytes(10'000));
   rig.sink.durable_every = 3000;
   ASSERT_TRUE(rig.loop.post([&] { rig.downloader.start(request(10'000)); }));
@@ -132,13 +138,23 @@ TEST(ThreadedDownloader, ReportsDurableOffsetsOnlyThenFinishedOnTheLoop) {
   EXPECT_EQ(rig.sink.data, rig.fetcher.file());
   EXPECT_EQ(rig.sink.flushes, 1);
   ASSERT_FALSE(rig.recorder.progress.empty());
+  ASSERT_EQ(rig.recorder.received.size(), rig.recorder.progress.size());
   std::uint64_t last = 0;
-  for (auto [offset, total] : rig.recorder.progress) {
-    EXPECT_GT(offset, last);                 // each offset once, increasing
+  std::uint64_t last_received = 0;
+  std::vector<std::uint64_t> percents;
+  for (std::size_t i = 0; i < rig.recorder.progress.size(); ++i) {
+    const auto [offset, total] = rig.recorder.progress[i];
+    const std::uint64_t received = rig.recorder.received[i];
     EXPECT_TRUE(offset % 3000 == 0 || offset == 10'000u) << offset;  // only durable steps
+    EXPECT_TRUE(offset > last || received > last_received) << "report " << i << " says nothing new";
+    EXPECT_GE(offset, last);
+    EXPECT_GE(received, offset);
     EXPECT_EQ(total, 10'000u);
+    if (received > last_received) percents.push_back(received * 100 / total);
     last = offset;
+    last_received = received;
   }
+  EXPECT_EQ(percents, (std::vector<std::uint64_t>{10, 20, 30, 40, 50, 60, 70, 80, 90, 100}));
   EXPECT_EQ(last, 10'000u);                  // the flush made the end durable
   EXPECT_EQ(rig.sink.learned_total, 10'000u);
 }

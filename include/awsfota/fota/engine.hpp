@@ -47,8 +47,10 @@ struct MqttMessage {
 };
 // The downloader durably committed `committed_offset` bytes of `total` (0 when not yet known).
 struct DownloadProgress {
-  std::uint64_t committed_offset = 0;
+  std::uint64_t committed_offset = 0;  // durably staged: what the checkpoint records
   std::uint64_t total = 0;
+  std::uint64_t received = 0;          // received so far, >= committed_offset (0: the same as it):
+                                       //   what DL_PROGRESS and the reported progress count
 };
 struct DownloadFinished {
   std::uint64_t size = 0;  // bytes staged in all

@@ -83,7 +83,7 @@ class Fota {
   void allow_reboot();                             // end deferral; reboots now when one is pending
 
   // Results from the seams (see the contracts in seams.hpp).
-  void on_download_progress(std::uint64_t committed_offset, std::uint64_t total);
+  void on_download_progress(std::uint64_t committed_offset, std::uint64_t total, std::uint64_t received = 0);
   void on_download_finished(std::uint64_t size);
   void on_download_failed(ErrorCause cause, std::string_view detail);
   void on_download_url_expired();

@@ -34,8 +34,10 @@ class MqttTransport {
 // Fetches the firmware file into the staging area that DfuTarget prepared (the glue between downloader
 // and DFU target writes the bytes; the engine never sees them).
 //  - start(): begin fetching request.url from request.offset (HTTP Range). Reports, in order:
-//    on_download_progress(committed, total) whenever more bytes are DURABLY staged (at the backend's
-//    commit granularity; the engine checkpoints each one), then exactly one of on_download_finished(size),
+//    on_download_progress(committed, total[, received]) whenever more bytes are DURABLY staged (at the
+//    backend's commit granularity; the engine checkpoints each one) and, in between, as the received
+//    bytes pass each whole percent (committed unchanged, received ahead: DL_PROGRESS follows the bytes
+//    received, not the commits), then exactly one of on_download_finished(size),
 //    on_download_failed(cause, detail) or on_download_url_expired() (HTTP 403 or an S3 "Request has
 //    expired" answer on a presigned URL; the engine then asks the service for a fresh URL and calls
 //    start() again at the same offset). Retries and backoff for transient errors are the downloader's;

@@ -35,7 +35,8 @@ namespace awsfota::runtime {
 class DownloadListener {
  public:
   virtual ~DownloadListener() = default;
-  virtual void on_download_progress(std::uint64_t durable_offset, std::uint64_t total) = 0;
+  // durable_offset: staged for good; received: passed to the staging so far (>= durable_offset).
+  virtual void on_download_progress(std::uint64_t durable_offset, std::uint64_t total, std::uint64_t received) = 0;
   virtual void on_download_finished(std::uint64_t size) = 0;
   virtual void on_download_failed(fota::ErrorCause cause, std::string_view detail) = 0;
   virtual void on_url_expired() = 0;
