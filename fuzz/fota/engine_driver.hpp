@@ -156,9 +156,9 @@ class EngineDriver {
       case 22: return feed(AppDeferReboot{});
       case 23: return feed(AppAllowReboot{});
       case 24: return feed(CheckpointSaveFailed{"disk full"});
-      case 26: return feed(MessagesLost{});
       case 25: return feed(MqttMessage{pick(b, {"$aws/things/dev-1/jobs/notify-next", "$aws/things/dev-1/jobs/job-1/update/accepted", "other/topic"}),
                                        pick(b, {"", "{", "[]", "null", R"({"execution":{"jobId":7}})"})});
+      case 26: return feed(MessagesLost{});
       default: return restart(b);
     }
   }

@@ -27,10 +27,7 @@ TEST(EngineLostMessages, IdleAsksForTheNextJobAgainAndTakesTheOneWhoseNoticeWasL
 
 TEST(EngineLostMessages, BusyReadsTheJobInHandAgainAndSeesItWasCanceled) {
   World w;
-  w.run();
-  w.add_job("job-1");
-  while (w.staged < 500 && w.step()) {
-  }
+  w.run_into_download("job-1");
   ASSERT_EQ(w.engine->state(), State::Downloading);
   (void)w.service.force_cancel("job-1", "CANCELED");  // its notify-next is lost
 
@@ -46,10 +43,7 @@ TEST(EngineLostMessages, BusyReadsTheJobInHandAgainAndSeesItWasCanceled) {
 
 TEST(EngineLostMessages, WithNothingLostInAJobTheAnswerChangesNothing) {
   World w;
-  w.run();
-  w.add_job("job-1");
-  while (w.staged < 500 && w.step()) {
-  }
+  w.run_into_download("job-1");
   w.feed(MessagesLost{});
   w.run();
   EXPECT_EQ(w.job_status("job-1"), "SUCCEEDED");

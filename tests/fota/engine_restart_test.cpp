@@ -75,10 +75,7 @@ TEST(EngineRestart, PowerLossAfterEveryStep_SucceedsUnlessTheTrialImageWasRunnin
 
 TEST(EngineRestart, ResumedDownload_ContinuesFromTheCommittedOffset) {
   World w;
-  w.run();
-  w.add_job("job-1");
-  while (w.staged < 500 && w.step()) {
-  }
+  w.run_into_download("job-1");
   w.restart_process();
   w.run();
   ASSERT_GE(w.download_urls.size(), 2u);
@@ -89,10 +86,7 @@ TEST(EngineRestart, ResumedDownload_ContinuesFromTheCommittedOffset) {
 
 TEST(EngineRestart, JobNoLongerListedAfterRestart_IsDroppedCleanly) {
   World w;
-  w.run();
-  w.add_job("job-1");
-  while (w.staged < 500 && w.step()) {
-  }
+  w.run_into_download("job-1");
   w.service.jobs.clear();  // deleted while the device was off
   w.reboot();
   w.run();
@@ -103,10 +97,7 @@ TEST(EngineRestart, JobNoLongerListedAfterRestart_IsDroppedCleanly) {
 
 TEST(EngineRestart, JobCanceledWhileOff_IsDroppedCleanly) {
   World w;
-  w.run();
-  w.add_job("job-1");
-  while (w.staged < 500 && w.step()) {
-  }
+  w.run_into_download("job-1");
   w.service.force_cancel("job-1");
   w.reboot();
   w.run();
@@ -116,10 +107,7 @@ TEST(EngineRestart, JobCanceledWhileOff_IsDroppedCleanly) {
 
 TEST(EngineRestart, CorruptCheckpoint_StartsCleanAndSaysSo) {
   World w;
-  w.run();
-  w.add_job("job-1");
-  while (w.staged < 500 && w.step()) {
-  }
+  w.run_into_download("job-1");
   ASSERT_TRUE(w.store.bytes().has_value());
   (*w.store.bytes())[w.store.bytes()->size() - 3] ^= 0x20;
   w.reboot();

@@ -347,10 +347,7 @@ TEST(EngineScenario, RolledBackByTheBootloader_ReportsFailedRolledBack) {
 // must stop claiming more.
 TEST(EngineScenario, StagedBytesLostAtRestart_DownloadResumesWhereStagingReallyIs) {
   World w;
-  w.run();
-  w.add_job("job-1");
-  while (w.staged < 500 && w.step()) {
-  }
+  w.run_into_download("job-1");
   w.lose_staged_record = true;
   w.restart_process();
   w.run();
@@ -373,10 +370,7 @@ TEST(EngineScenario, InvalidDocument_IsReportedFailedWithTheReason) {
 
 TEST(EngineScenario, UrlExpired_RefreshesTheDocumentAndResumesAtTheSameOffset) {
   World w;
-  w.run();
-  w.add_job("job-1");
-  while (w.staged < 500 && w.step()) {
-  }
+  w.run_into_download("job-1");
   // The running transfer hits the expired URL on its next request, and so does the first retry.
   w.download_active = false;
   w.tasks.emplace_back([&w] { w.feed(DownloadUrlExpired{}); });
@@ -432,10 +426,7 @@ TEST(EngineScenario, ThrottledUpdate_IsRetriedAfterTheResponseTimeout) {
 
 TEST(EngineScenario, CloudCancelDuringDownload_StopsDropsAndAsksForTheNextJob) {
   World w;
-  w.run();
-  w.add_job("job-1");
-  while (w.staged < 500 && w.step()) {
-  }
+  w.run_into_download("job-1");
   ASSERT_EQ(w.engine->state(), State::Downloading);
   w.cloud_cancel("job-1");
   w.run();
@@ -454,10 +445,7 @@ TEST(EngineScenario, CloudCancelDuringDownload_StopsDropsAndAsksForTheNextJob) {
 
 TEST(EngineScenario, CloudCancelNoticedFromARejectedUpdate_TerminalStateReached) {
   World w;
-  w.run();
-  w.add_job("job-1");
-  while (w.staged < 500 && w.step()) {
-  }
+  w.run_into_download("job-1");
   // Canceled with --force, and the notify-next never reached the device.
   ServiceJob* j = w.service.find("job-1");
   j->status = "CANCELED";
@@ -473,10 +461,7 @@ TEST(EngineScenario, CloudCancelNoticedFromARejectedUpdate_TerminalStateReached)
 
 TEST(EngineScenario, JobRemovedWhileHeld_ResourceNotFoundDropsIt) {
   World w;
-  w.run();
-  w.add_job("job-1");
-  while (w.staged < 500 && w.step()) {
-  }
+  w.run_into_download("job-1");
   w.service.jobs.clear();  // deleted (delete-job --force)
   w.run();
   EXPECT_EQ(w.event_names().back(), "CANCELED");
@@ -504,10 +489,7 @@ TEST(EngineScenario, CancelDuringAwaitingReboot_DropsTheScheduledImage) {
 
 TEST(EngineScenario, AppCancelDuringDownload_ReportsFailedCanceled) {
   World w;
-  w.run();
-  w.add_job("job-1");
-  while (w.staged < 500 && w.step()) {
-  }
+  w.run_into_download("job-1");
   ASSERT_TRUE(w.engine->accepts(InputKind::AppCancel));
   w.feed(AppCancel{});
   w.run();
@@ -550,10 +532,7 @@ TEST(EngineScenario, DeferredReboot_WaitsForAllowReboot) {
 
 TEST(EngineScenario, DuplicateNotifyNextAndGetAnswers_ChangeNothing) {
   World w;
-  w.run();
-  w.add_job("job-1");
-  while (w.staged < 500 && w.step()) {
-  }
+  w.run_into_download("job-1");
   const auto before = w.statuses();
   const std::string notify = w.service.prefix() + "notify-next";
   const std::string body = R"({"timestamp":1,"execution":{"jobId":"job-1","status":"IN_PROGRESS","versionNumber":2,"executionNumber":1,"jobDocument":)" +
@@ -591,10 +570,7 @@ TEST(EngineScenario, RedeliveredNoticeOfAFinishedJob_IsStale) {
 
 TEST(EngineScenario, SecondJobArrivingMidJob_WaitsAndIsTakenAfterwards) {
   World w;
-  w.run();
-  w.add_job("job-1");
-  while (w.staged < 500 && w.step()) {
-  }
+  w.run_into_download("job-1");
   // Delivered even though AWS would not send it while job-1 is in progress: the engine must check.
   w.service.jobs.push_back(ServiceJob{"job-2", "QUEUED", 1, firmware_doc("v3.0.0"), {}});
   const std::string body = R"({"timestamp":1,"execution":{"jobId":"job-2","status":"QUEUED","versionNumber":1,"executionNumber":1,"jobDocument":{"fwversion":"v3.0.0","size":1000,"location":{"url":"https://x/y"}}}})";
@@ -679,10 +655,7 @@ INSTANTIATE_TEST_SUITE_P(EngineScenario, DisconnectAtEveryStep, ::testing::Range
 
 TEST(EngineScenario, FailedStatusNotPublishedWhileOffline_IsSentAfterReconnect) {
   World w;
-  w.run();
-  w.add_job("job-1");
-  while (w.staged < 500 && w.step()) {
-  }
+  w.run_into_download("job-1");
   w.disconnect();
   w.download_active = false;
   w.feed(DownloadFailed{ErrorCause::DownloadFailed, "gave up"});

@@ -145,6 +145,13 @@ struct World {
     }
     return steps;
   }
+  // Connects, takes a new job and stops once 500 bytes of it are staged (half of the default file).
+  void run_into_download(const std::string& id) {
+    run();
+    add_job(id);
+    while (staged < 500 && step()) {
+    }
+  }
   void add_job(const std::string& id, const std::string& doc = firmware_doc()) {
     deliver_all(service.add_job(ServiceJob{id, "QUEUED", 1, doc, {}}));
   }
