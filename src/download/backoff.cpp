@@ -15,8 +15,8 @@ std::chrono::milliseconds backoff_delay(const BackoffPolicy& policy, unsigned re
 
 std::optional<std::chrono::milliseconds> RetryBudget::next_delay(Clock::TimePoint now, Random& random) {
   ++failures_;
-  if (failures_ >= policy_.max_attempts) return std::nullopt;
-  const auto deadline = since_ + policy_.give_up_after;
+  if (policy_.max_attempts != 0 && failures_ >= policy_.max_attempts) return std::nullopt;
+  const auto deadline = this->deadline();
   if (now >= deadline) return std::nullopt;
   const auto delay = backoff_delay(policy_, failures_ - 1, random);
   return std::min<std::chrono::milliseconds>(delay, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));

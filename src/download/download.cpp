@@ -100,9 +100,11 @@ struct Download::Attempt {
 Download::Download(Fetcher& fetcher, Sink& sink, Clock& clock, Random& random, DownloadRequest request,
                    DownloadOptions options)
     : fetcher_(fetcher), sink_(sink), clock_(clock), random_(random), request_(std::move(request)),
-      options_(options), total_(request_.expected_size), url_delivered_(request_.url_delivered_before) {}
+      options_(options), total_(request_.expected_size), url_delivered_(request_.url_delivered_before),
+      name_resolved_(request_.url_delivered_before) {}
 
 void Download::replace_url(std::string url) {
+  if (url_host(url) != url_host(request_.url)) name_resolved_ = false;
   request_.url = std::move(url);
   // The new link has not been used yet: a 403 on it is "expired" only if it is presigned or once it
   // has delivered bytes.
@@ -158,6 +160,8 @@ Download::Attempt Download::fetch_once(std::uint64_t offset, const CancelToken& 
   rx.finish();
 
   Attempt a;
+  // Anything but "does not resolve" got past the name lookup.
+  if (rx.head() || fetched || fetched.error().cause != Cause::HostUnreachable) name_resolved_ = true;
   a.progressed = rx.received() > 0;
   if (a.progressed) url_delivered_ = true;
   const auto status = rx.head() ? std::optional<int>(rx.head()->status) : std::nullopt;
@@ -205,16 +209,54 @@ Expected<Completed, DownloadError> Download::run(const CancelToken& cancel, cons
     if (a.complete) return Completed{sink_.offset(), attempts_};
     if (a.progressed) budget.made_progress(clock_.now());
     if (!a.error) continue;  // a fragment done: go on from the new offset
-    if (next_step(a.error->cause) != NextStep::Retry) return unexpected(std::move(*a.error));
+    if (!worth_retrying(a.error->cause)) return unexpected(std::move(*a.error));
     const auto delay = budget.next_delay(clock_.now(), random_);
     if (!delay) {
       DownloadError e = std::move(*a.error);
       e.last_cause = e.cause;
       e.cause = Cause::RetriesExhausted;
-      e.message = "gave up after " + to_string(budget.failures()) + " failed attempts in a row: " + e.message;
+      const auto waited = std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - budget.deadline() +
+                                                                           options_.backoff.give_up_after);
+      e.message = "gave up after " + to_string(budget.failures()) + " failed attempts in a row, " +
+                  to_string(waited.count()) + " s without new bytes: " + e.message;
       return unexpected(std::move(e));
     }
-    if (!clock_.sleep_for(*delay, cancel)) return unexpected(make_error(Cause::Canceled, "the download was canceled"));
+    if (!wait_before_retry(*delay, budget.deadline(), cancel)) {
+      return unexpected(make_error(Cause::Canceled, "the download was canceled"));
+    }
+  }
+}
+
+bool Download::worth_retrying(Cause cause) const noexcept {
+  if (next_step(cause) == NextStep::Retry) return true;
+  // During an outage names stop resolving too. A name that resolved for this download, or one that
+  // fails while the link is known to be down, is the outage; one that never resolved while the link
+  // was up is a wrong URL, which waiting would not mend.
+  return cause == Cause::HostUnreachable && (name_resolved_ || link_down());
+}
+
+bool Download::wait_before_retry(Clock::Duration delay, Clock::TimePoint deadline, const CancelToken& cancel) {
+  if (!options_.link) return clock_.sleep_for(delay, cancel);
+  // Short slices, so that the link's comeback ends the wait within a second.
+  constexpr Clock::Duration kSlice{1000};
+  const std::uint64_t comebacks = options_.link->comebacks();
+  const auto until = clock_.now() + delay;
+  for (;;) {
+    const auto now = clock_.now();
+    if (link_down()) {
+      // No attempt while the link is down: wait for it (or the outage limit, for one last attempt).
+      if (now >= deadline) return true;
+      if (!clock_.sleep_for(std::min(kSlice, deadline - now), cancel)) return false;
+      continue;
+    }
+    if (options_.link->comebacks() != comebacks) {
+      // Back: retry soon, with a little jitter so that a fleet behind one cell does not come back at once.
+      const Clock::Duration jitter{static_cast<Clock::Duration::rep>(
+          random_.uniform(static_cast<std::uint64_t>(std::max<Clock::Duration::rep>(options_.backoff.initial.count(), 0))))};
+      return clock_.sleep_for(jitter, cancel);
+    }
+    if (now >= until) return true;
+    if (!clock_.sleep_for(std::min(kSlice, until - now), cancel)) return false;
   }
 }
 

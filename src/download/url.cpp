@@ -45,6 +45,16 @@ std::string url_scheme(std::string_view url) {
   return lower(url.substr(0, sep));
 }
 
+std::string url_host(std::string_view url) {
+  const auto sep = url.find("://");
+  if (sep == std::string_view::npos) return {};
+  std::string_view authority = url.substr(sep + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  if (authority.starts_with('[')) return lower(authority.substr(1, authority.find(']') - 1));
+  return lower(authority.substr(0, authority.find(':')));
+}
+
 std::string redact_url(std::string_view url) {
   std::string out;
   std::string_view rest = url;

@@ -77,6 +77,8 @@ struct Device::Parts final : DownloadListener, DfuListener {
   curl::CurlFetcher fetcher;
   curl::SystemClock clock;
   curl::SystemRandom random;
+  // Up while the MQTT session is: a download waits for it during an outage (download::LinkState).
+  download::LinkState link;
   std::unique_ptr<ThreadedDownloader> downloader;
   std::optional<fota::Fota> fota;
   fota::BootOutcome outcome = fota::BootOutcome::Normal;
@@ -168,9 +170,11 @@ Expected<void, std::string> Device::Parts::build_engine(fota::MqttTransport& mqt
   boot_seam = std::make_unique<BootSeam>(boot, *staging, config.reboot, modem_applied, config.logger);
   boot_seam->set_listener(this);
   outcome = boot_seam->boot_outcome();
+  download::DownloadOptions download = config.download;
+  download.link = &link;
   downloader = std::make_unique<ThreadedDownloader>(
       loop, fetcher, clock, random, *staging,
-      DownloaderOptions{.download = config.download, .allow_plain_http = config.allow_plain_http});
+      DownloaderOptions{.download = download, .allow_plain_http = config.allow_plain_http});
   downloader->set_listener(this);
   // The reference's dual-slot documents ("path": "s0.bin s1.bin") name one file per slot: fetch the
   // one for the slot an update is written to, the one not running now (slot A is index 0).
@@ -237,9 +241,11 @@ fota::MessageResult Device::on_mqtt_message(std::string_view topic, std::string_
 }
 
 void Device::on_connected() {
+  parts_->link.set_up(true);  // read by the download's thread, so not through the loop
   (void)parts_->loop.post_even_if_full([p = parts_.get()] { p->fota->on_connected(); });
 }
 void Device::on_disconnected() {
+  parts_->link.set_up(false);
   (void)parts_->loop.post_even_if_full([p = parts_.get()] { p->fota->on_disconnected(); });
 }
 void Device::confirm() {

@@ -45,5 +45,13 @@ TEST(UrlScheme, LowerCasesAndRejectsMissingScheme) {
   EXPECT_EQ(url_scheme("ht tp://h"), "");
 }
 
+TEST(UrlHost, IsTheNameWithoutUserPortOrBrackets) {
+  EXPECT_EQ(url_host("https://B.s3.amazonaws.com/fw.bin?X-Amz-Signature=x"), "b.s3.amazonaws.com");
+  EXPECT_EQ(url_host("http://user:pw@files.example:8080/fw.bin"), "files.example");
+  EXPECT_EQ(url_host("https://[::1]:8443/fw.bin"), "::1");
+  EXPECT_EQ(url_host("https://127.0.0.1"), "127.0.0.1");
+  EXPECT_EQ(url_host("files.example/fw.bin"), "");
+}
+
 }  // namespace
 }  // namespace awsfota::download

@@ -232,8 +232,8 @@ TEST(ThreadedDownloader, FinalResultArrivesEvenWhenTheLoopsQueueIsFull) {
   };
   const Case cases[] = {
       {"finished", [](Rig&) {}, [](const Recorder& r) { return r.finished == 3000u; }},
-      {"failed", [](Rig& rig) { rig.fetcher.then(ScriptedFetcher::failure(Cause::HostUnreachable)); },
-       [](const Recorder& r) { return r.failed && r.failed->first == ErrorCause::ConnectFailed; }},
+      {"failed", [](Rig& rig) { rig.fetcher.then(ScriptedFetcher::status(404)); },
+       [](const Recorder& r) { return r.failed && r.failed->first == ErrorCause::DownloadFailed; }},
       {"URL expired", [](Rig& rig) { rig.fetcher.then(ScriptedFetcher::status(403)); },
        [](const Recorder& r) { return r.url_expired == 1; }},
   };

@@ -161,6 +161,7 @@ bool FakeClock::sleep_for(Duration d, const download::CancelToken& cancel) {
   if (cancel_on_sleep && sleeps_.size() == *cancel_on_sleep && token_to_cancel != nullptr) token_to_cancel->cancel();
   if (cancel.canceled()) return false;
   now_ += d;
+  if (after_sleep) after_sleep(now_);
   return true;
 }
 

@@ -128,6 +128,8 @@ class FakeClock final : public download::Clock {
 
   std::optional<std::size_t> cancel_on_sleep{};
   download::CancelToken* token_to_cancel = nullptr;
+  // Called after each sleep with the new time: a test changes the world (a link comes back) here.
+  std::function<void(TimePoint)> after_sleep{};
   [[nodiscard]] const std::vector<Duration>& sleeps() const { return sleeps_; }
 
  private:

@@ -228,7 +228,9 @@ void read_download(Section& root, AgentConfig& c, const std::filesystem::path& b
   if (auto r = d->section("retry")) {
     duration(*r, "initial-delay-ms", o.retry.initial_delay, 1, 3'600'000, "an integer 1..3600000");
     duration(*r, "max-delay-ms", o.retry.max_delay, 1, 3'600'000, "an integer 1..3600000");
-    if (auto n = r->integer("max-attempts", 1, 1000, "an integer 1..1000")) o.retry.max_attempts = static_cast<unsigned>(*n);
+    if (auto n = r->integer("max-attempts", 0, 100'000, "an integer 0..100000 (0: no bound)")) {
+      o.retry.max_attempts = static_cast<unsigned>(*n);
+    }
     duration(*r, "give-up-after-seconds", o.retry.give_up_after, 1, 7 * 24 * 3600, "an integer 1..604800");
     if (o.retry.max_delay < o.retry.initial_delay) {
       fail("download.retry.max-delay-ms", "must not be less than download.retry.initial-delay-ms");

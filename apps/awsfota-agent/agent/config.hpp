@@ -76,8 +76,8 @@ struct ModemSettings {
 struct RetrySettings {
   std::chrono::milliseconds initial_delay{500};
   std::chrono::milliseconds max_delay{30'000};
-  unsigned max_attempts = 8;
-  std::chrono::seconds give_up_after{300};
+  unsigned max_attempts = 0;                 // 0: no bound, the outage limit decides
+  std::chrono::seconds give_up_after{6 * 3600};  // the outage limit: time without new bytes
 };
 
 struct DownloadSettings {

@@ -1,7 +1,8 @@
-// Retry policy: exponential backoff with full jitter, bounded by a number of attempts and by time.
-// Pure: the random source and the current time are inputs.
+// Retry policy: exponential backoff with full jitter up to a ceiling, bounded by time without new bytes
+// (the outage limit) and, optionally, by a number of attempts. Pure: the random source and the current
+// time are inputs.
 //
-//   BackoffPolicy p{.initial = 500ms, .max_delay = 30s, .max_attempts = 8, .give_up_after = 5min};
+//   BackoffPolicy p{.initial = 500ms, .max_delay = 30s, .give_up_after = 6h};
 //   RetryBudget budget(p, clock.now());
 //   ... a transient failure ...
 //   if (auto delay = budget.next_delay(clock.now(), random)) clock.sleep_for(*delay, cancel);
@@ -28,8 +29,10 @@ class Random {
 struct BackoffPolicy {
   std::chrono::milliseconds initial{500};      // the cap of the first delay
   std::chrono::milliseconds max_delay{30'000}; // no single delay is longer
-  unsigned max_attempts = 8;                   // consecutive failed fetches with no new bytes
-  std::chrono::milliseconds give_up_after{300'000};  // time since the last byte (or the start)
+  unsigned max_attempts = 0;                   // consecutive failed fetches with no new bytes; 0: no bound
+  // The outage limit: time since the last byte (or the start). A link that is down for hours is a
+  // normal day for a cellular device, so the default is hours.
+  std::chrono::milliseconds give_up_after{6 * 3600 * 1000};
 };
 
 // The delay before retry number `retry` (0 for the first retry): uniform in
@@ -50,6 +53,8 @@ class RetryBudget {
   void made_progress(Clock::TimePoint now) noexcept;
 
   [[nodiscard]] unsigned failures() const noexcept { return failures_; }
+  // When the time bound runs out (the last progress + give_up_after).
+  [[nodiscard]] Clock::TimePoint deadline() const noexcept { return since_ + policy_.give_up_after; }
 
  private:
   BackoffPolicy policy_;

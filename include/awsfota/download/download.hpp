@@ -6,7 +6,12 @@
 // - Every response is checked (validate_response): a server that ignores Range, a wrong
 //   Content-Range or a total other than the job's size stops the download with its own Cause.
 // - Connection loss, resets, 5xx and stalls are retried from sink.offset() with exponential backoff
-//   and full jitter, bounded by attempts and time (BackoffPolicy); then RetriesExhausted.
+//   and full jitter up to a ceiling, for as long as the outage limit allows (BackoffPolicy: time
+//   without new bytes, hours by default); then RetriesExhausted. A name that stops resolving is
+//   retried the same way once it resolved for this download, or while the link is down; a name that
+//   never resolved while the link was up fails at once (HostUnreachable: a wrong URL).
+// - With options.link (the MQTT session's state in the runtime), a retry waits while the link is down
+//   instead of spending attempts on it, and starts as soon as the link comes back.
 // - 403 on a presigned S3 URL, or on a URL that already delivered bytes, ends run() with
 //   Cause::UrlExpired and the offset reached: get a fresh URL, replace_url(), run() again.
 // - 416 at an offset equal to the size means the file is already complete.
@@ -30,6 +35,7 @@
 #include "awsfota/download/clock.hpp"
 #include "awsfota/download/error.hpp"
 #include "awsfota/download/fetcher.hpp"
+#include "awsfota/download/link.hpp"
 #include "awsfota/download/sink.hpp"
 #include "awsfota/expected.hpp"
 
@@ -48,6 +54,7 @@ struct DownloadRequest {
 struct DownloadOptions {
   std::optional<std::uint64_t> fragment_size{};  // none: stream mode; else bytes per request (>= 1)
   BackoffPolicy backoff{};
+  const LinkState* link = nullptr;  // optional; must outlive every run()
 };
 
 struct Progress {
@@ -84,6 +91,9 @@ class Download {
   Expected<void, DownloadError> validate_options() const;
   Attempt fetch_once(std::uint64_t offset, const CancelToken& cancel, const ProgressCallback& progress);
   DownloadError make_error(Cause cause, std::string message, std::optional<int> status = std::nullopt) const;
+  [[nodiscard]] bool link_down() const noexcept { return options_.link && !options_.link->up(); }
+  [[nodiscard]] bool worth_retrying(Cause cause) const noexcept;
+  [[nodiscard]] bool wait_before_retry(Clock::Duration delay, Clock::TimePoint deadline, const CancelToken& cancel);
 
   Fetcher& fetcher_;
   Sink& sink_;
@@ -94,6 +104,7 @@ class Download {
   std::optional<std::uint64_t> total_{};
   std::optional<std::string> etag_{};
   bool url_delivered_ = false;
+  bool name_resolved_ = false;  // the URL's host name resolved at least once for this download
   unsigned attempts_ = 0;
 };
 

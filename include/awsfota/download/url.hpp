@@ -23,4 +23,8 @@ namespace awsfota::download {
 // "http", "https", ... in lower case, or "" when the URL has no "scheme://" prefix.
 [[nodiscard]] std::string url_scheme(std::string_view url);
 
+// The host name in lower case, without user, port or IPv6 brackets ("b.s3.amazonaws.com", "::1"), or
+// "" when the URL has no "scheme://" prefix.
+[[nodiscard]] std::string url_host(std::string_view url);
+
 }  // namespace awsfota::download

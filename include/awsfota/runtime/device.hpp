@@ -99,7 +99,8 @@ class Device {
   // With the engine's queue full (DeviceConfig::loop_capacity) a message is dropped and logged, and the
   // engine then asks the service again (Fota::on_messages_lost), so a dropped notify-next delays a
   // job but never loses it; the connection changes and the application calls below are queued all
-  // the same.
+  // the same. The connection's state is also the download's link signal: while the session is down a
+  // failed download waits for it instead of retrying, and retries as soon as it is back.
   fota::MessageResult on_mqtt_message(std::string_view topic, std::string_view payload);
   void on_connected();
   void on_disconnected();

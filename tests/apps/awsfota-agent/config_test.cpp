@@ -81,8 +81,8 @@ TEST(AgentConfig_Full, ParsesEveryFieldOfTheDocumentedExample) {
   EXPECT_EQ(c->download.stall_timeout, 30s);
   EXPECT_EQ(c->download.retry.initial_delay, 500ms);
   EXPECT_EQ(c->download.retry.max_delay, 30000ms);
-  EXPECT_EQ(c->download.retry.max_attempts, 8u);
-  EXPECT_EQ(c->download.retry.give_up_after, 300s);
+  EXPECT_EQ(c->download.retry.max_attempts, 0u);
+  EXPECT_EQ(c->download.retry.give_up_after, 6h);
   EXPECT_EQ(c->progress.min_interval, 10s);
   EXPECT_EQ(c->progress.min_percent, 10u);
   EXPECT_EQ(c->verify.public_key, "/etc/awsfota/keys/firmware.pub.pem");
@@ -278,8 +278,8 @@ TEST(AgentConfig_Download, ValidatesEachOption) {
             "config: download.stall-timeout-seconds: expected an integer 1..3600, got 0");
   EXPECT_EQ(error_of(with(minimal(), "/download/commit-interval"_json_pointer, 100)),
             "config: download.commit-interval: expected an integer of at least 4096 (bytes), got 100");
-  EXPECT_EQ(error_of(with(minimal(), "/download/retry/max-attempts"_json_pointer, 0)),
-            "config: download.retry.max-attempts: expected an integer 1..1000, got 0");
+  EXPECT_EQ(error_of(with(minimal(), "/download/retry/max-attempts"_json_pointer, -1)),
+            "config: download.retry.max-attempts: expected an integer 0..100000 (0: no bound), got -1");
   json j = minimal();
   j["download"]["retry"] = {{"initial-delay-ms", 2000}, {"max-delay-ms", 100}};
   EXPECT_EQ(error_of(j), "config: download.retry.max-delay-ms: must not be less than download.retry.initial-delay-ms");
