@@ -56,7 +56,7 @@ endfunction()
 
 # awsfota_add_test(NAME SOURCES ... LIBS ...): a GoogleTest executable whose cases ctest lists one by one.
 function(awsfota_add_test name)
-  cmake_parse_arguments(T "" "" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "" "" "SOURCES;LIBS;LABELS;PROPERTIES" ${ARGN})
   awsfota_test_pch_target()
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBS} awsfota_test_paths GTest::gtest GTest::gmock GTest::gtest_main)
@@ -71,7 +71,7 @@ function(awsfota_add_test name)
   if(NOT T_LABELS)
     set(T_LABELS unit)
   endif()
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${T_LABELS}" TIMEOUT 300)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${T_LABELS}" TIMEOUT 300 ${T_PROPERTIES})
 endfunction()
 
 # The umbrella target, the CMake package and the pkg-config file, made once all layers exist.
