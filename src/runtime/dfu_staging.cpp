@@ -231,6 +231,9 @@ std::uint64_t DfuStaging::offset() const {
 
 std::uint64_t DfuStaging::durable_offset() const {
   std::lock_guard lock(mutex_);
+  // A background commit that completed since the last interval mark counts now, not at the next mark:
+  // that is what keeps a power loss within one commit interval (docs/agent.md).
+  if (active_ && active_->target) return std::max(durable_, active_->target->durable_offset());
   return durable_;
 }
 

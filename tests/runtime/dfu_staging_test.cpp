@@ -44,8 +44,10 @@ class ScriptedTarget final : public dfu::DfuTarget {
   }
   void abort() override { ++aborts; }
   std::optional<image::Sha256Digest> staged_sha256() const override { return staged; }
+  std::uint64_t durable_offset() const override { return synced_behind; }
 
   testing::FakeDevice device{4096};
+  std::uint64_t synced_behind = 0;  // what a background sync made durable since the last commit
   std::optional<image::Sha256Digest> staged;  // what the target says it read back
   std::vector<dfu::TransferSpec> begins;
   std::uint64_t next = 0;
@@ -210,6 +212,18 @@ TEST(DfuStaging, CommitsAtTheIntervalAndReportsOnlyCommittedBytesAsDurable) {
   ASSERT_TRUE(flushed);
   EXPECT_EQ(*flushed, 100u);
   EXPECT_EQ(rig.staging->durable_offset(), 100u);
+}
+
+TEST(DfuStaging, ABackgroundSyncThatCompletedBetweenMarksCountsAsDurableAtOnce) {
+  StagingRig rig;
+  auto file = file_of(image::ImageKind::McuBoot, 100);
+  rig.staging->prepare({.job_id = "j1", .expected_size = 100});
+  ASSERT_TRUE(rig.feed(std::vector<std::uint8_t>(file.begin(), file.begin() + 70)));
+  EXPECT_EQ(rig.staging->durable_offset(), 40u);
+  rig.app.synced_behind = 60;  // the target's syncer got there before the next mark (80)
+  EXPECT_EQ(rig.staging->durable_offset(), 60u) << "the checkpoint need not wait for the next mark";
+  rig.app.synced_behind = 10;  // a target that knows less never moves it back
+  EXPECT_EQ(rig.staging->durable_offset(), 40u);
 }
 
 TEST(DfuStaging, AfterARestartPrepareReopensTheRecordedTargetAtTheKeptOffset) {

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 namespace awsfota::testing {
@@ -90,7 +92,10 @@ void OutageProxy::serve() {
   // Relays `from` -> `to`; false when the connection ended. Downstream bytes count towards the
   // automatic cut, which may pass only part of what was read (the rest is lost in the outage).
   auto pump = [&](int from, int to, bool downstream) {
-    const ssize_t n = ::recv(from, buffer.data(), buffer.size(), 0);
+    const std::uint64_t rate = rate_.load();
+    const std::size_t want = downstream && rate != 0 ? 4096 : buffer.size();
+    if (downstream && rate != 0) std::this_thread::sleep_for(std::chrono::microseconds(want * 1'000'000 / rate));
+    const ssize_t n = ::recv(from, buffer.data(), want, 0);
     if (n <= 0) return false;
     auto pass = static_cast<std::uint64_t>(n);
     std::function<void()> then;

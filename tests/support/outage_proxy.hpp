@@ -37,6 +37,11 @@ class OutageProxy {
   // calls `then` on the proxy's thread.
   void cut_after_downstream(std::uint64_t bytes, std::function<void()> then = {});
 
+  // Paces what it relays from the server to about this many bytes per second (0: as fast as it comes),
+  // evenly, in 4 KiB steps: unlike a server's own rate limit, no burst sits in socket buffers, so what
+  // the relay counted is about what the client has read. The pacing holds up every connection.
+  void set_downstream_rate(std::uint64_t bytes_per_second) { rate_ = bytes_per_second; }
+
   [[nodiscard]] bool is_cut() const { return cut_.load(); }
   [[nodiscard]] std::uint64_t downstream_bytes() const { return downstream_.load(); }
   // Connections accepted so far, and those accepted while the proxy was cut.
@@ -55,6 +60,7 @@ class OutageProxy {
   std::atomic<std::uint64_t> downstream_{0};
   std::atomic<unsigned> connections_{0};
   std::atomic<unsigned> connections_while_cut_{0};
+  std::atomic<std::uint64_t> rate_{0};
   std::mutex trigger_mutex_;  // guards the two below
   std::uint64_t cut_at_ = 0;  // 0: no automatic cut
   std::function<void()> on_cut_;

@@ -57,7 +57,7 @@ class AppSlotTarget final : public DfuTarget {
 
   [[nodiscard]] std::optional<image::Sha256Digest> staged_sha256() const override { return file_sha256_; }
 
-  [[nodiscard]] std::uint64_t durable_offset() const;
+  [[nodiscard]] std::uint64_t durable_offset() const override;
   [[nodiscard]] std::optional<Slot> target_slot() const { return target_slot_; }
 
  private:
@@ -114,7 +114,7 @@ class AppDeltaTarget final : public DfuTarget {
   [[nodiscard]] Expected<void, DfuError> schedule() override;
   void abort() override;
 
-  [[nodiscard]] std::uint64_t durable_offset() const { return durable_; }
+  [[nodiscard]] std::uint64_t durable_offset() const override { return durable_; }
   [[nodiscard]] std::optional<Slot> target_slot() const { return target_slot_; }
 
  private:

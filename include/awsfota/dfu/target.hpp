@@ -83,6 +83,9 @@ using DfuEventSink = std::function<void(DfuEvent)>;
 // - start_commit() is commit() without the wait, for a writer that must not stall: it starts making
 //   everything written so far durable and returns the offset that is durable now (possibly behind;
 //   never ahead of the disk). The default is the blocking commit().
+// - durable_offset(): what is durable now, moving on as soon as a commit that start_commit() began
+//   completes in the background, so a checkpoint need not wait for the next commit to record it.
+//   Never ahead of the disk. The default (0) says "only what commit()/start_commit() returned".
 // - staged_sha256(): once the last byte is committed, the SHA-256 of the whole file as the target
 //   read it back from its device, if it computed one on the way (the application slot target does),
 //   so that a check of the job document's digest needs no second pass. Default: none.
@@ -97,6 +100,7 @@ class DfuTarget {
   [[nodiscard]] virtual Expected<void, DfuError> write(std::uint64_t offset, std::span<const std::uint8_t> bytes) = 0;
   [[nodiscard]] virtual Expected<std::uint64_t, DfuError> commit() = 0;
   [[nodiscard]] virtual Expected<std::uint64_t, DfuError> start_commit() { return commit(); }
+  [[nodiscard]] virtual std::uint64_t durable_offset() const { return 0; }
   [[nodiscard]] virtual std::optional<image::Sha256Digest> staged_sha256() const { return std::nullopt; }
   [[nodiscard]] virtual Expected<FinishedImage, DfuError> finish() = 0;
   [[nodiscard]] virtual Expected<void, DfuError> schedule() = 0;
