@@ -92,6 +92,8 @@ std::vector<Action> Engine::handle(const Input& input) {
 
 State Engine::state() const noexcept { return impl_->state; }
 
+bool Engine::trial_checked_in() const noexcept { return impl_->state == State::Trial && impl_->trial_checked_in; }
+
 const std::string& Engine::job_id() const noexcept {
   static const std::string none;
   return impl_->job ? impl_->job->id : none;

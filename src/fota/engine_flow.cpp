@@ -302,6 +302,7 @@ void EngineImpl::enter_trial() {
   confirm_deadline = now + config.confirm_timeout;
   out.emplace_back(StartTimer{TimerId::Confirm, *confirm_deadline});
   enqueue_update({UpdatePurpose::Phase, jobs::JobStatus::InProgress, phase_details("confirming")});
+  trial_checked_in = false;
   state = State::Trial;
 }
 

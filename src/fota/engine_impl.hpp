@@ -88,6 +88,7 @@ struct EngineImpl {
   State state = State::Created;
   bool connected = false;
   BootOutcome boot = BootOutcome::Normal;
+  bool trial_checked_in = false;  // see Engine::trial_checked_in()
   bool reboots_deferred = false;
   // The running image was rejected (a failed trial): a reboot takes the device back to its previous
   // image. Asked for once no job is held; until that reboot no job is taken (either slot is in use).

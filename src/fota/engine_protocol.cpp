@@ -231,6 +231,11 @@ void EngineImpl::on_update_accepted(const InputEvent& event, const jobs::UpdateE
   update.token.clear();
   job->version = a.execution_state ? a.execution_state->version_number : job->version + 1;
   job->version_known = true;
+  if (state == State::Trial && done.status == jobs::JobStatus::InProgress &&
+      (!a.execution_state || a.execution_state->status == jobs::JobStatus::InProgress)) {
+    trial_checked_in = true;
+    log(LogLevel::Info, "trial: the service has this boot's report on job " + job->id + " (IN_PROGRESS)");
+  }
   Dispatch d(InputKind::UpdateAccepted, &event);
   d.accepted = &done;
   dispatch(d);

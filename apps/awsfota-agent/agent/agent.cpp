@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -195,14 +197,36 @@ Environment command_env(const AgentConfig& c, const dfu::BootStatus& status, con
           {"AWSFOTA_AGENT_PID", std::to_string(::getpid())}};
 }
 
-// After a trial boot: the self-test decides (no command: confirm at once).
+// With no self-test command: confirm once the new image has shown that it can do what the next update
+// needs, an MQTT session and its job read back from the service (Fota::trial_checked_in). Until then
+// nothing; the engine's confirm timeout fails the trial when that never happens.
+void health_check(const AgentConfig& c, runtime::Device& device, Output& out, const std::atomic<bool>& stop) {
+  out.line("self-test: none configured; health check: waiting for the MQTT session and the job's status (at most " +
+           std::to_string(c.self_test.confirm_timeout.count()) + " s)");
+  enum : int { kWaiting, kHealthy, kTrialOver };
+  auto verdict = std::make_shared<std::atomic<int>>(kWaiting);  // a queued probe may outlive this function
+  while (!stop.load()) {
+    (void)device.post([verdict](fota::Fota& f) {
+      if (f.state() != fota::State::Trial) *verdict = kTrialOver;
+      else if (f.trial_checked_in()) *verdict = kHealthy;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (*verdict == kHealthy) {
+      out.line("self-test: health check passed (MQTT session up, job IN_PROGRESS); confirming the new image");
+      device.confirm();
+      return;
+    }
+    if (*verdict == kTrialOver) {
+      out.line("self-test: health check ended: the trial is over without it");
+      return;
+    }
+  }
+}
+
+// After a trial boot: the self-test decides (no command: the health check).
 void self_test(const AgentConfig& c, const Environment& env, runtime::Device& device, Output& out,
                const std::atomic<bool>& stop) {
-  if (c.self_test.command.empty()) {
-    out.line("self-test: none configured; confirming the new image");
-    device.confirm();
-    return;
-  }
+  if (c.self_test.command.empty()) return health_check(c, device, out, stop);
   out.line("self-test: running `" + c.self_test.command + "`");
   const auto result = run_command(c.self_test.command, c.self_test.timeout, env, stop);
   if (result.kind == CommandResult::Kind::Stopped) return;  // the next start runs it again (or reverts)

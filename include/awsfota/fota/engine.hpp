@@ -233,6 +233,10 @@ class Engine {
   [[nodiscard]] State state() const noexcept;
   // The job in hand ("" when none).
   [[nodiscard]] const std::string& job_id() const noexcept;
+  // In a trial boot: the service accepted this boot's report on the job ("confirming") and said the
+  // job is IN_PROGRESS, so the new image has a working MQTT session and can read its job. The agent's
+  // health check without a self-test command waits for it before it confirms.
+  [[nodiscard]] bool trial_checked_in() const noexcept;
   // True when the transition table has a row for this kind in the current state (used by the facade
   // to tell the application whether a call such as cancel() applies now).
   [[nodiscard]] bool accepts(InputKind kind) const noexcept;

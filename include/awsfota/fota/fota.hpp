@@ -74,6 +74,9 @@ class Fota {
   // The job in hand, "" when none.
   [[nodiscard]] const std::string& job_id() const noexcept { return engine_.job_id(); }
   [[nodiscard]] State state() const noexcept { return engine_.state(); }
+  // In a trial boot, the service has this boot's report on the job and says it is IN_PROGRESS
+  // (Engine::trial_checked_in): a health signal for confirming without a self-test of one's own.
+  [[nodiscard]] bool trial_checked_in() const noexcept { return engine_.trial_checked_in(); }
 
   // Application calls. Each returns false when it does not apply in the current state (nothing happens).
   bool confirm();                                  // the running (trial) image works: keep it

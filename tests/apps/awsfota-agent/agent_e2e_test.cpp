@@ -6,11 +6,13 @@
 #include <signal.h>
 
 #include <fstream>
+#include <thread>
 
 #include "awsfota/adapters/posix/block_device.hpp"
 #include "awsfota/store/checkpoint_store.hpp"
 #include "e2e/e2e_fixture.hpp"
 #include "support/fault_server.hpp"
+#include "support/outage_proxy.hpp"
 
 namespace awsfota::e2e {
 namespace {
@@ -78,6 +80,47 @@ TEST_F(AgentE2E, FullUpdateOverHttpsBootsOnTrialPassesSelfTestAndEndsSucceeded) 
   ASSERT_TRUE(record);
   EXPECT_EQ(record->confirmed, awsfota::dfu::Slot::B);
   EXPECT_FALSE(record->trial.has_value());
+}
+
+// With no self-test command the trial is confirmed only by the health check: the new image's MQTT
+// session is up and the service has its report on the job. Here the network is down for the first
+// seconds of the trial boot: nothing is confirmed until it is back.
+TEST_F(AgentE2E, WithoutASelfTestCommandTheTrialIsConfirmedOnlyOnceTheJobIsReadOverMqtt) {
+  start_https();
+  const auto image = make_image({1, 0, 1, 0}, 200 * 1024, 4);
+  create_job("health-1", image, "app-health.bin");
+  awsfota::testing::OutageProxy broker(stack->mqtt_port());
+  ASSERT_TRUE(broker.started());
+  json c = config();
+  c["self-test"].erase("command");
+  c["port"] = broker.port();
+  const auto cfg = write_config(c);
+  const std::string first = run_to_exit(cfg, "agent-1.log");
+  ASSERT_NE(first.find("job health-1: REBOOT_REQUESTED"), std::string::npos) << first;
+
+  broker.cut();  // the trial boot starts without a network
+  const fs::path log2 = dir.path() / "agent-2.log";
+  Agent agent(cfg, log2, {"--once"});
+  ASSERT_TRUE(wait_for_text(log2, "health check: waiting for the MQTT session and the job's status", 20s)) << read_text(log2);
+  std::this_thread::sleep_for(5s);
+  const std::string waiting = read_text(log2);
+  EXPECT_EQ(waiting.find("confirming the new image"), std::string::npos) << waiting;
+  auto record = boot_record();
+  ASSERT_TRUE(record);
+  EXPECT_TRUE(record->trial.has_value()) << "confirmed without a network";
+  EXPECT_EQ(execution_status("health-1"), "IN_PROGRESS");
+
+  broker.restore();
+  EXPECT_EQ(agent.wait(60s), std::optional<int>(0)) << read_text(log2);
+  const std::string second = read_text(log2);
+  EXPECT_NE(second.find("self-test: health check passed (MQTT session up, job IN_PROGRESS); confirming the new image"),
+            std::string::npos)
+      << second;
+  EXPECT_NE(second.find("job health-1: DONE SUCCEEDED"), std::string::npos) << second;
+  EXPECT_EQ(execution_status("health-1"), "SUCCEEDED");
+  record = boot_record();
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->confirmed, awsfota::dfu::Slot::B);
 }
 
 // Stops the agent with `sig` in the middle of a 2 MiB download (nginx sends 512 KiB/s), then checks
