@@ -1,5 +1,5 @@
-// Fuzzes parse_job_document. The first byte sets the options (inactive slot, URL length limit), the
-// rest is the document.
+// Fuzzes parse_job_document. The first byte sets the options (inactive slot, URL length limit, the
+// reference's rules), the rest is the document.
 // Invariants: a parsed location has one leading '/', a URL within the limit, a lowercase digest, its
 // url() parses back (as location.url) to the same location, and the fields the engine checkpoints
 // encode and decode back unchanged (whatever the parser accepts survives a restart).
@@ -21,6 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   DocumentOptions options;
   options.inactive_slot = data[0] & 1U;
   options.max_url_length = (data[0] & 2U) != 0 ? 64 : (data[0] & 4U) != 0 ? SIZE_MAX : 2048;
+  options.compat = (data[0] & 8U) != 0 ? Compat::NrfAwsFota : Compat::None;
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
 
   const auto doc = parse_job_document(text, options);
@@ -42,6 +43,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     __builtin_trap();
   }
   if (doc->size && *doc->size == 0) {
+    __builtin_trap();
+  }
+  if (options.compat == Compat::NrfAwsFota && !doc->sha256 && doc->size) {  // the reference's rules: no digest, no size
     __builtin_trap();
   }
   if (!doc->slot_paths.empty() && (doc->slot_paths.size() != 2 || doc->slot_paths[options.inactive_slot] != location.path)) {

@@ -117,6 +117,15 @@ void EngineImpl::offer(const jobs::JobParseResult& r) {
     report(jobs::JobStatus::Succeeded, succeeded_details("already installed", job->fw_version));
     return;
   }
+  if (config.document_options.compat == jobs::Compat::NrfAwsFota && !job->sha256) {
+    // Taken as the reference takes it: said on every such job, so that no one mistakes it for a
+    // checked download.
+    const bool plain = !p.document.location.https;
+    log(LogLevel::Warning, "job " + job->id + " is taken as the nRF Connect SDK AWS FOTA library takes it (compat " +
+                               "nrf-aws-fota): no sha256, so its size is not checked" +
+                               (plain ? " and it comes over plain http (" + job->url + ")" : std::string()) +
+                               "; only the image's own checks vouch for the file");
+  }
   // Before the checkpoint names this job: a revert still on record is an earlier job's (its checkpoint
   // is gone, so it was reported), and must not be read as the end of this job's trial after a restart.
   out.emplace_back(AcknowledgeRevert{});

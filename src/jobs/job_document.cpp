@@ -181,7 +181,11 @@ JobDocument read_document(const Json& json, const DocumentOptions& options) {
   JobDocument doc;
   doc.operation = r.optional_string("operation").value_or(std::string{});
   doc.fw_version = read_fw_version(r);
-  doc.size = read_size(r);
+  // The reference never reads "size": its documents often carry the example's or a stale one, and
+  // only a digest makes the size worth holding the file to.
+  if (options.compat != Compat::NrfAwsFota || r.has("sha256")) {
+    doc.size = read_size(r);
+  }
   doc.sha256 = read_sha256(r);
   doc.location = read_location(r, options, doc.slot_paths);
   const std::string url = doc.location.url();

@@ -172,9 +172,11 @@ Expected<void, std::string> Device::Parts::build_engine(fota::MqttTransport& mqt
   outcome = boot_seam->boot_outcome();
   download::DownloadOptions download = config.download;
   download.link = &link;
+  // The reference's documents are plain http without a digest: its compat mode must fetch them.
+  const bool reference_compat = config.engine.document_options.compat == jobs::Compat::NrfAwsFota;
   downloader = std::make_unique<ThreadedDownloader>(
       loop, fetcher, clock, random, *staging,
-      DownloaderOptions{.download = download, .allow_plain_http = config.allow_plain_http});
+      DownloaderOptions{.download = download, .allow_plain_http = config.allow_plain_http || reference_compat});
   downloader->set_listener(this);
   // The reference's dual-slot documents ("path": "s0.bin s1.bin") name one file per slot: fetch the
   // one for the slot an update is written to, the one not running now (slot A is index 0).

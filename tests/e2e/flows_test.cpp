@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "e2e_fixture.hpp"
+#include "support/reference_document.hpp"
 
 namespace awsfota::e2e {
 namespace {
@@ -24,7 +25,29 @@ bool wait_for_line(const fs::path& log, const std::string& line, std::chrono::mi
   return false;
 }
 
-TEST_F(E2ETest, ReferenceFormatDocumentOverPlainHttpRunsToCompletionUnchanged) {
+// Documents in the reference's shape, as a string exactly as written (the service keeps it so).
+class ReferenceDocuments : public E2ETest {
+ protected:
+  void create_job_with_text(const std::string& id, const std::string& document) {
+    json body = {{"targets", {"arn:aws:iot:us-east-1:000000000000:thing/" + kThing}}, {"document", document}};
+    ASSERT_EQ(stack->rest("PUT", "/jobs/" + id, body.dump()).status, 200);
+  }
+
+  // Two runs of the agent: the download up to the reboot, then the boot that confirms; the job must
+  // end SUCCEEDED with `image` in slot B. The first run's log.
+  std::string update_to_succeeded(const fs::path& cfg, const std::string& job, const Bytes& image) {
+    const std::string first = run_to_exit(cfg, job + "-1.log", {});
+    EXPECT_NE(first.find("job " + job + ": DL_PROGRESS 100%"), std::string::npos) << first;
+    EXPECT_NE(first.find("job " + job + ": REBOOT_REQUESTED"), std::string::npos) << first;
+    const std::string second = run_to_exit(cfg, job + "-2.log", {"--once"});
+    EXPECT_NE(second.find("job " + job + ": DONE SUCCEEDED"), std::string::npos) << second;
+    EXPECT_EQ(execution_status(job), "SUCCEEDED");
+    EXPECT_TRUE(slot_holds(Slot::B, image));
+    return first;
+  }
+};
+
+TEST_F(ReferenceDocuments, ReferenceFormatDocumentOverPlainHttpRunsToCompletionUnchanged) {
   start_stack();
   start_nginx({.http = true});
   const Bytes image = make_image({1, 0, 1, 0}, 200 * 1024, 11);
@@ -34,22 +57,48 @@ TEST_F(E2ETest, ReferenceFormatDocumentOverPlainHttpRunsToCompletionUnchanged) {
                                std::to_string(image.size()) +
                                R"(,"location":{"protocol":"http:","host":"127.0.0.1:)" +
                                std::to_string(nginx->http_port()) + R"(","path":"ref.bin"}})";
-  json body = {{"targets", {"arn:aws:iot:us-east-1:000000000000:thing/" + kThing}}, {"document", document}};
-  ASSERT_EQ(stack->rest("PUT", "/jobs/ref-1", body.dump()).status, 200);
+  create_job_with_text("ref-1", document);
 
   json c = config();
   c["download"]["allow-plain-http"] = true;  // a document without sha256 may use http only when allowed
-  const auto cfg = write_config(c);
-  const std::string first = run_to_exit(cfg, "ref-1.log", {});
-  EXPECT_NE(first.find("job ref-1: DL_PROGRESS 100%"), std::string::npos) << first;
-  EXPECT_NE(first.find("job ref-1: REBOOT_REQUESTED"), std::string::npos) << first;
-  const std::string second = run_to_exit(cfg, "ref-2.log", {"--once"});
-  EXPECT_NE(second.find("job ref-1: DONE SUCCEEDED"), std::string::npos) << second;
-  EXPECT_EQ(execution_status("ref-1"), "SUCCEEDED");
-  EXPECT_TRUE(slot_holds(Slot::B, image));
+  update_to_succeeded(write_config(c), "ref-1", image);
   // The service kept the document as it was sent.
   const auto stored = stack->rest("GET", "/jobs/ref-1/job-document").body;
   EXPECT_EQ(json::parse(stored["document"].get<std::string>()), json::parse(document)) << stored.dump();
+}
+
+// The reference's example document (support/reference_document.hpp) with only its host substituted,
+// to point at the local nginx; its path, its "http:", and its sample size (not the file's) are kept.
+std::string reference_example_at(const std::string& host) {
+  std::string doc(awsfota::testing::kReferenceExampleDocument);
+  const std::string placeholder = "bucket_name.amazonaws.com";
+  return doc.replace(doc.find(placeholder), placeholder.size(), host);
+}
+
+TEST_F(ReferenceDocuments, ReferenceExampleDocumentFailsByDefaultAndSucceedsWithCompatNrfAwsFota) {
+  start_stack();
+  start_nginx({.http = true});
+  const Bytes image = make_image({1, 0, 2, 0}, 200 * 1024, 13);
+  ASSERT_NE(image.size(), awsfota::testing::kReferenceExampleSize);
+  write_bytes(dir.path() / "files" / "file_name.bin", image);
+  const std::string document = reference_example_at("127.0.0.1:" + std::to_string(nginx->http_port()));
+
+  // By default: plain http without a sha256 is refused before a byte is fetched.
+  create_job_with_text("ref-strict", document);
+  const std::string strict = run_to_exit(write_config(config(), "strict.json"), "strict.log", {"--once"});
+  EXPECT_NE(strict.find("job ref-strict: ERROR PROTO_NOT_SUPPORTED"), std::string::npos) << strict;
+  EXPECT_EQ(execution_status("ref-strict"), "FAILED");
+  EXPECT_EQ(strict.find("compat nrf-aws-fota"), std::string::npos) << strict;
+
+  // As the reference's devices take it: fetched over http, its size not held against the file.
+  create_job_with_text("ref-compat", document);
+  json c = config();
+  c["compat"] = "nrf-aws-fota";
+  const std::string first = update_to_succeeded(write_config(c, "compat.json"), "ref-compat", image);
+  EXPECT_NE(first.find("[warning] compat nrf-aws-fota: job documents are taken as the nRF Connect SDK AWS FOTA"),
+            std::string::npos) << first;
+  EXPECT_NE(first.find("[warning] job ref-compat is taken as the nRF Connect SDK AWS FOTA library takes it"),
+            std::string::npos) << first;
 }
 
 TEST_F(E2ETest, BrokerRestartMidDownloadStillEndsSucceededInTheService) {

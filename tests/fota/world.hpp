@@ -83,6 +83,7 @@ struct World {
   // observations
   std::vector<Event> events;
   std::vector<std::string> bugs;
+  std::vector<std::string> warnings;
   std::vector<std::string> download_urls;
   std::vector<std::uint64_t> download_offsets;
   std::vector<std::string> invariant_violations;
@@ -332,6 +333,7 @@ struct World {
   void run_action(const EmitEvent& a) { events.push_back(a.event); }
   void run_action(const Log& a) {
     if (a.level == LogLevel::Bug) bugs.push_back(a.message);
+    if (a.level == LogLevel::Warning) warnings.push_back(a.message);
   }
 
   // ---- observations in a compact form ----

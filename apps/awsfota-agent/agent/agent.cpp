@@ -127,6 +127,13 @@ std::string running_version(const AgentConfig& config, const dfu::BootStatus& st
   return "";
 }
 
+// Loud on purpose: the switch takes away the project's checks of what is downloaded.
+constexpr const char* kReferenceCompatWarning =
+    "[warning] compat nrf-aws-fota: job documents are taken as the nRF Connect SDK AWS FOTA library takes "
+    "them: plain http is allowed, and a document without sha256 has its size ignored, so nothing but the "
+    "image's own checks (MCUboot hash, and the signature when verify.public-key is set) vouches for the "
+    "file. Give documents a sha256 (`awsfota job document`) and use https, then remove \"compat\"";
+
 // Different for each start of the process, so that answers to a previous run's requests are told apart.
 std::string token_prefix() {
   const auto t = static_cast<unsigned long long>(std::chrono::system_clock::now().time_since_epoch().count());
@@ -143,6 +150,7 @@ Expected<runtime::DeviceConfig, std::string> device_config(const AgentConfig& c,
   d.engine.progress_min_interval = c.progress.min_interval;
   d.engine.progress_min_percent = c.progress.min_percent;
   d.engine.confirm_timeout = c.self_test.confirm_timeout;
+  d.engine.document_options.compat = c.compat;
   d.slot_a = c.slots.a;
   d.slot_b = c.slots.b;
   d.slot_size = c.slots.size;
@@ -389,6 +397,7 @@ int run_agent(const AgentConfig& config, const RunOptions& options, Output& out)
   out.line("awsfota-agent: thing " + config.mqtt.thing_name + ", running " +
            (run.version().empty() ? "(unknown version)" : run.version()) + ", boot outcome " +
            std::string(fota::to_string(device->boot_outcome())));
+  if (config.compat == jobs::Compat::NrfAwsFota) out.line(kReferenceCompatWarning);
   device->start();
 
   auto signals = std::make_unique<SignalWatcher>([&run](int sig) { run.on_signal(sig); });

@@ -213,13 +213,32 @@ void read_modem(Section& root, AgentConfig& c, const std::filesystem::path& base
   modem->reject_unknown();
 }
 
+// "none" (this project's rules) or "nrf-aws-fota" (the reference's documents as its devices take them).
+void read_compat(Section& root, AgentConfig& c) {
+  const auto compat = root.string("compat").value_or("none");
+  if (compat == "none") {
+    c.compat = jobs::Compat::None;
+  } else if (compat == "nrf-aws-fota") {
+    c.compat = jobs::Compat::NrfAwsFota;
+    c.download.allow_plain_http = true;  // the reference's documents say "http:" and carry no digest
+  } else {
+    fail("compat", "expected \"none\" or \"nrf-aws-fota\", got \"" + compat + "\"");
+  }
+}
+
 void read_download(Section& root, AgentConfig& c, const std::filesystem::path& base) {
   auto d = root.section("download");
   if (!d) return;
   auto& o = c.download;
   o.fragment_size = d->integer("fragment-size", 1, kMaxSize, "a positive integer");
   o.ca_file = path_of(*d, "ca-file", base);
-  if (auto plain = d->boolean("allow-plain-http")) o.allow_plain_http = *plain;
+  if (auto plain = d->boolean("allow-plain-http")) {
+    if (!*plain && c.compat == jobs::Compat::NrfAwsFota) {
+      fail("download.allow-plain-http", "cannot be false with \"compat\": \"nrf-aws-fota\" (the reference's documents are "
+                                        "plain http); drop one of the two");
+    }
+    o.allow_plain_http = *plain;
+  }
   duration(*d, "stall-timeout-seconds", o.stall_timeout, 1, 3600, "an integer 1..3600");
   duration(*d, "connect-timeout-seconds", o.connect_timeout, 1, 600, "an integer 1..600");
   if (auto n = d->integer("commit-interval", 4096, kMaxSize, "an integer of at least 4096 (bytes)")) {
@@ -310,6 +329,7 @@ Expected<AgentConfig, ConfigError> parse_config(std::string_view json_text, cons
     read_connection(root, c, base_dir);
     read_storage(root, c, base_dir);
     read_modem(root, c, base_dir);
+    read_compat(root, c);
     read_download(root, c, base_dir);
     read_behaviour(root, c, base_dir);
     root.reject_unknown();

@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "awsfota/expected.hpp"
+#include "awsfota/jobs/job_document.hpp"
 
 namespace awsfota::agent {
 
@@ -127,6 +128,9 @@ struct AgentConfig {
   SelfTestSettings self_test;
   RebootSettings reboot;
   ProgressDisplay display = ProgressDisplay::Auto;
+  // "compat": "nrf-aws-fota" reads job documents as the reference does (no sha256: size ignored,
+  // plain http allowed; download.allow_plain_http is then true).
+  jobs::Compat compat = jobs::Compat::None;
 };
 
 struct ConfigError {

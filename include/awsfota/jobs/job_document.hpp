@@ -63,12 +63,23 @@ inline constexpr std::size_t kMaxStoredUrlLength = 8192;
 //  - sha256: exactly this many hexadecimal digits.
 inline constexpr std::size_t kSha256HexLength = 64;
 
+// Whose reading of a document to follow where the reference and this project differ.
+enum class Compat {
+  None,        // this project's: a "size" is type-checked, and enforced later against the file
+  // The nRF Connect SDK AWS FOTA library's: it never uses "size", so a document without "sha256"
+  // has its "size" ignored (not read, not enforced); with "sha256" the size counts as usual. The
+  // other half of the reference's reading, plain http without a digest, is the downloader's to
+  // allow (runtime::Device allows it with this setting).
+  NrfAwsFota,
+};
+
 struct DocumentOptions {
   // Which path of a dual-slot "s0path s1path" document to fetch: the inactive slot's index (0 or 1).
   unsigned inactive_slot = 1;
   // Longest URL (scheme, host, port, path and query) accepted. S3 presigned URLs run to ~1,500.
   // Values over kMaxStoredUrlLength act as kMaxStoredUrlLength.
   std::size_t max_url_length = 2048;
+  Compat compat = Compat::None;
 };
 
 enum class DocumentErrorCode {
@@ -97,7 +108,7 @@ struct DocumentError {
 //    parts is the dual-slot form; options.inactive_slot picks one and slot_paths holds both.
 //  - sha256 (64 hex digits, any case; returned lowercase), size (a positive integer), fwversion (a
 //    string of at most kMaxFwVersionLength bytes) and operation (a string) are optional; unknown
-//    fields are ignored.
+//    fields are ignored. With options.compat NrfAwsFota and no sha256, size is ignored (left empty).
 //
 //   auto doc = parse_job_document(R"({"location":{"url":"https://h.example:8443/fw.bin"}})");
 //   if (!doc) report(doc.error().reason);   // e.g. "job document: location.host is missing; ..."

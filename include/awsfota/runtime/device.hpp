@@ -69,7 +69,8 @@ struct DeviceConfig {
 
   // Downloads.
   curl::CurlOptions http{};            // ca_file for HTTPS, timeouts
-  bool allow_plain_http = false;       // http:// also for jobs without a sha256
+  bool allow_plain_http = false;       // http:// also for jobs without a sha256 (implied by
+                                       // engine.document_options.compat NrfAwsFota)
   download::DownloadOptions download{};  // fragment mode, retry policy
   std::uint64_t commit_interval = 1024 * 1024;  // bytes between durable commits (and checkpoints)
 

@@ -78,6 +78,7 @@ TEST(AgentConfig_Full, ParsesEveryFieldOfTheDocumentedExample) {
   EXPECT_EQ(c->download.fragment_size, std::optional<std::uint64_t>(1048576));
   EXPECT_EQ(c->download.ca_file, "");
   EXPECT_FALSE(c->download.allow_plain_http);
+  EXPECT_EQ(c->compat, awsfota::jobs::Compat::None);
   EXPECT_EQ(c->download.stall_timeout, 30s);
   EXPECT_EQ(c->download.retry.initial_delay, 500ms);
   EXPECT_EQ(c->download.retry.max_delay, 30000ms);
@@ -287,6 +288,34 @@ TEST(AgentConfig_Download, ValidatesEachOption) {
   ASSERT_TRUE(c);
   EXPECT_EQ(c->download.ca_file, "/etc/awsfota/ca.pem");
   EXPECT_TRUE(c->download.allow_plain_http);
+}
+
+TEST(AgentConfig_Compat, NrfAwsFotaAllowsPlainHttpAndOtherValuesAreRefusedByName) {
+  auto none = parse(minimal());
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_EQ(none->compat, awsfota::jobs::Compat::None);
+  EXPECT_FALSE(none->download.allow_plain_http);
+
+  auto reference = parse(with(minimal(), "/compat"_json_pointer, "nrf-aws-fota"));
+  ASSERT_TRUE(reference) << reference.error().message;
+  EXPECT_EQ(reference->compat, awsfota::jobs::Compat::NrfAwsFota);
+  EXPECT_TRUE(reference->download.allow_plain_http) << "the reference's documents say \"http:\" and carry no digest";
+  auto explicit_none = parse(with(minimal(), "/compat"_json_pointer, "none"));
+  ASSERT_TRUE(explicit_none) << explicit_none.error().message;
+  EXPECT_EQ(explicit_none->compat, awsfota::jobs::Compat::None);
+
+  EXPECT_EQ(error_of(with(minimal(), "/compat"_json_pointer, "nrf")),
+            "config: compat: expected \"none\" or \"nrf-aws-fota\", got \"nrf\"");
+  EXPECT_EQ(error_of(with(minimal(), "/compat"_json_pointer, true)), "config: compat: expected a string, got true");
+  EXPECT_EQ(error_of(with(minimal(), "/compat"_json_pointer, "")), "config: compat: must not be empty");
+  // Saying both "no plain http" and "as the reference" is a contradiction, not a preference.
+  EXPECT_EQ(error_of(with(with(minimal(), "/compat"_json_pointer, "nrf-aws-fota"), "/download/allow-plain-http"_json_pointer,
+                          false)),
+            "config: download.allow-plain-http: cannot be false with \"compat\": \"nrf-aws-fota\" (the reference's "
+            "documents are plain http); drop one of the two");
+  auto both = parse(with(with(minimal(), "/compat"_json_pointer, "nrf-aws-fota"), "/download/allow-plain-http"_json_pointer, true));
+  ASSERT_TRUE(both) << both.error().message;
+  EXPECT_TRUE(both->download.allow_plain_http);
 }
 
 TEST(AgentConfig_Behaviour, ValidatesVersionProgressVerifySelfTestRebootAndLog) {
