@@ -90,6 +90,8 @@ struct CreateOptions {
   std::vector<std::string> things;
   std::string thing_group;
   std::string document_file;
+  std::string document_source;
+  bool document_source_given = false;  // also when given as "", which is then refused by name
   DocumentOptions document;
   std::string description;
   std::string account = "123456789012";
@@ -103,8 +105,15 @@ struct CreateOptions {
 int job_create(const CreateOptions& o) {
   if (auto why = check_job_id(o.job_id); !why.empty()) return fail(kExitUsage, why);
   if (o.things.empty() == o.thing_group.empty()) return fail(kExitUsage, "give either --thing NAME... or --thing-group NAME");
-  if (o.document_file.empty() == o.document.image.empty())
-    return fail(kExitUsage, "give either --document-file FILE or --image FILE with --url (or --host/--path)");
+  const int documents = int(!o.document_file.empty()) + int(o.document_source_given) + int(!o.document.image.empty());
+  if (documents != 1) {
+    return fail(kExitUsage, std::string(documents == 0 ? "no job document: " : "more than one job document: ") +
+                                "give one of --document-file FILE, --document-source S3-URL, or --image FILE with "
+                                "--url (or --host/--path)");
+  }
+  if (o.document_source_given) {
+    if (auto why = check_document_source(o.document_source); !why.empty()) return fail(kExitUsage, why);
+  }
   auto ctx = aws_context_from(o.aws);
   if (!ctx) return fail(kExitUsage, ctx.error());
   CreateJobParams p;
@@ -114,7 +123,9 @@ int job_create(const CreateOptions& o) {
     p.targets.push_back(thing_arn(ctx->region, o.account, t));
   }
   if (!o.thing_group.empty()) p.targets.push_back(thing_group_arn(ctx->region, o.account, o.thing_group));
-  if (!o.document_file.empty()) {
+  if (o.document_source_given) {
+    p.document_source = o.document_source;  // the service fetches it (AWS: from S3)
+  } else if (!o.document_file.empty()) {
     auto text = read_text(o.document_file);
     if (!text) return fail(kExitFailed, text.error());
     p.document = *text;
@@ -296,6 +307,9 @@ void add_job_commands(CLI::App& app, Action& action) {
   create->add_option("--thing", c->things, "target thing name (repeat for more)");
   create->add_option("--thing-group", c->thing_group, "target thing group");
   create->add_option("--document-file", c->document_file, "job document (JSON file)")->check(CLI::ExistingFile);
+  auto* source = create->add_option("--document-source", c->document_source,
+                                    "the job document in S3, fetched by the service: s3://BUCKET/KEY or "
+                                    "https://BUCKET.s3.REGION.amazonaws.com/KEY (CreateJob's documentSource)");
   add_document_options(create, c->document, false);
   create->add_option("--description", c->description, "job description");
   create->add_option("--account", c->account, "account id in the target ARNs (default 123456789012)");
@@ -305,7 +319,10 @@ void add_job_commands(CLI::App& app, Action& action) {
   create->add_option("--presigned-url-expires", c->presign_expires, "lifetime of presigned URLs, 60..3600 s");
   create->add_option("--presigned-url-role-arn", c->presign_role_arn, "IAM role AWS uses to presign URLs");
   add_aws_options(create, c->aws);
-  create->callback([c, &action] { action = [c] { return job_create(*c); }; });
+  create->callback([c, source, &action] {
+    c->document_source_given = source->count() > 0;
+    action = [c] { return job_create(*c); };
+  });
 
   auto* describe = job->add_subcommand("describe", "show a job's status and counts");
   auto d = std::make_shared<std::pair<std::string, AwsOptions>>();

@@ -81,16 +81,22 @@ Expected<UrlParts, std::string> iot_endpoint(const std::string& region, const st
   return UrlParts{"https", "iot." + region + ".amazonaws.com", "", {}};
 }
 
-Expected<S3Target, std::string> s3_object_target(const std::string& s3_uri, const std::string& region,
-                                                 const std::string& endpoint_url) {
-  if (s3_uri.rfind("s3://", 0) != 0) return unexpected("--s3 '" + s3_uri + "': expected s3://BUCKET/KEY");
+Expected<std::pair<std::string, std::string>, std::string> split_s3_uri(const std::string& s3_uri) {
+  if (s3_uri.rfind("s3://", 0) != 0) return unexpected("'" + s3_uri + "': expected s3://BUCKET/KEY");
   const auto rest = s3_uri.substr(5);
   const auto slash = rest.find('/');
   if (slash == std::string::npos || slash == 0 || slash + 1 >= rest.size())
-    return unexpected("--s3 '" + s3_uri + "': expected s3://BUCKET/KEY with both a bucket and a key");
+    return unexpected("'" + s3_uri + "': expected s3://BUCKET/KEY with both a bucket and a key");
+  return std::make_pair(rest.substr(0, slash), rest.substr(slash + 1));
+}
+
+Expected<S3Target, std::string> s3_object_target(const std::string& s3_uri, const std::string& region,
+                                                 const std::string& endpoint_url) {
+  auto split = split_s3_uri(s3_uri);
+  if (!split) return unexpected("--s3 " + split.error());
   S3Target t;
-  t.bucket = rest.substr(0, slash);
-  t.key = rest.substr(slash + 1);
+  t.bucket = split->first;
+  t.key = split->second;
   const std::string encoded_key = uri_encode(t.key, true);
   if (!endpoint_url.empty()) {
     auto base = iot_endpoint(region, endpoint_url);  // same URL rules

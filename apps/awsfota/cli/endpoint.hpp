@@ -25,6 +25,10 @@ struct UrlParts {
 // https://iot.REGION.amazonaws.com, or endpoint_url (without a trailing '/') when given.
 [[nodiscard]] Expected<UrlParts, std::string> iot_endpoint(const std::string& region, const std::string& endpoint_url);
 
+// s3://BUCKET/KEY split into {bucket, key}; both must be non-empty. The error says what is missing,
+// without naming an option (callers do).
+[[nodiscard]] Expected<std::pair<std::string, std::string>, std::string> split_s3_uri(const std::string& s3_uri);
+
 struct S3Target {
   UrlParts url;             // where to PUT (path-style under an endpoint URL, virtual-hosted otherwise)
   std::string object_url;   // the same as a string

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/endpoint.hpp"
 #include "cli/sigv4.hpp"
 
 namespace awsfota::cli {
@@ -53,6 +54,23 @@ std::string check_thing_name(const std::string& thing) {
   return {};
 }
 
+std::string check_document_source(const std::string& source) {
+  const std::string hint = "; expected s3://BUCKET/KEY or https://BUCKET.s3.REGION.amazonaws.com/KEY";
+  if (source.empty()) return "--document-source is empty" + hint;
+  if (source.size() > kMaxDocumentSourceLength) {
+    return "--document-source is " + std::to_string(source.size()) + " characters long, over AWS's limit of " +
+           std::to_string(kMaxDocumentSourceLength);
+  }
+  if (source.rfind("s3://", 0) == 0) {
+    auto split = split_s3_uri(source);
+    return split ? std::string() : "--document-source " + split.error();
+  }
+  auto url = split_url(source);
+  if (!url) return "--document-source '" + source + "' is neither an S3 link nor an http(s) URL with a host" + hint;
+  if (url->path == "/") return "--document-source '" + source + "' names no object (nothing after the host)" + hint;
+  return {};
+}
+
 std::string thing_arn(const std::string& region, const std::string& account, const std::string& thing) {
   return "arn:aws:iot:" + region + ":" + account + ":thing/" + thing;
 }
@@ -67,7 +85,10 @@ std::string name_from_arn(const std::string& arn) {
 }
 
 ApiRequest create_job_request(const CreateJobParams& p) {
-  json body = {{"targets", p.targets}, {"document", p.document}, {"targetSelection", p.target_selection}};
+  json body = {{"targets", p.targets}, {"targetSelection", p.target_selection}};
+  // AWS takes one of the two; with both it refuses the request.
+  if (p.document_source.empty()) body["document"] = p.document;
+  else body["documentSource"] = p.document_source;
   if (!p.description.empty()) body["description"] = p.description;
   if (p.in_progress_timeout_minutes)
     body["timeoutConfig"] = {{"inProgressTimeoutInMinutes", *p.in_progress_timeout_minutes}};

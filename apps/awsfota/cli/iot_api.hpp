@@ -7,6 +7,7 @@
 //   auto job = parse_describe_job(body);                   // Expected<JobInfo, std::string>
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -32,6 +33,16 @@ struct ApiRequest {
 // [a-zA-Z0-9:_-]{1,128}
 [[nodiscard]] std::string check_thing_name(const std::string& thing);
 
+// AWS's limit on CreateJob's documentSource (botocore's JobDocumentSource: 1..1350 characters).
+inline constexpr std::size_t kMaxDocumentSourceLength = 1350;
+
+// CreateJob's documentSource, "an S3 link, or S3 object URL, to the job document": s3://BUCKET/KEY
+// or an http(s) URL with a host and an object path (https://BUCKET.s3.REGION.amazonaws.com/KEY,
+// https://s3.REGION.amazonaws.com/BUCKET/KEY, or the local file server's http://127.0.0.1:PORT/KEY
+// for awsfota-jobsd). It is sent as given; the service fetches the document. Empty when valid, else
+// why not.
+[[nodiscard]] std::string check_document_source(const std::string& source);
+
 // arn:aws:iot:REGION:ACCOUNT:thing/NAME and thinggroup/NAME.
 [[nodiscard]] std::string thing_arn(const std::string& region, const std::string& account, const std::string& thing);
 [[nodiscard]] std::string thing_group_arn(const std::string& region, const std::string& account,
@@ -42,7 +53,8 @@ struct ApiRequest {
 struct CreateJobParams {
   std::string job_id;
   std::vector<std::string> targets;  // ARNs
-  std::string document;              // the job document's JSON text
+  std::string document;              // the job document's JSON text...
+  std::string document_source;       // ...or, instead, where the service fetches it (documentSource)
   std::string description;
   std::string target_selection = "SNAPSHOT";  // or CONTINUOUS
   std::optional<std::int64_t> in_progress_timeout_minutes;

@@ -45,6 +45,34 @@ TEST(IotApi, CreateJob_LeavesOutWhatIsNotGiven) {
   EXPECT_EQ(json::parse(create_job_request(p).body),
             json::parse(R"({"targets":["arn:aws:iot:us-east-1:1:thinggroup/g"],"document":"{}",
                             "targetSelection":"SNAPSHOT"})"));
+  // documentSource instead of the document, never both (AWS refuses that).
+  p.document_source = "s3://fw-bucket/jobs/fw.json";
+  EXPECT_EQ(json::parse(create_job_request(p).body),
+            json::parse(R"({"targets":["arn:aws:iot:us-east-1:1:thinggroup/g"],
+                            "documentSource":"s3://fw-bucket/jobs/fw.json","targetSelection":"SNAPSHOT"})"));
+}
+
+TEST(IotApi, DocumentSource_IsAnS3LinkOrObjectUrl) {
+  for (const std::string ok : {"s3://fw-bucket/jobs/fw.json", "https://fw-bucket.s3.eu-west-1.amazonaws.com/jobs/fw.json",
+                               "https://s3.us-east-1.amazonaws.com/example-firmware/device-firmware.1.0",
+                               "http://127.0.0.1:8081/jobs/fw.json"}) {
+    EXPECT_EQ(check_document_source(ok), "") << ok;
+  }
+  const std::string hint = "; expected s3://BUCKET/KEY or https://BUCKET.s3.REGION.amazonaws.com/KEY";
+  EXPECT_EQ(check_document_source(""), "--document-source is empty" + hint);
+  EXPECT_EQ(check_document_source("jobs/fw.json"),
+            "--document-source 'jobs/fw.json' is neither an S3 link nor an http(s) URL with a host" + hint);
+  EXPECT_EQ(check_document_source("ftp://h/fw.json"),
+            "--document-source 'ftp://h/fw.json' is neither an S3 link nor an http(s) URL with a host" + hint);
+  EXPECT_EQ(check_document_source("https://fw-bucket.s3.amazonaws.com/"),
+            "--document-source 'https://fw-bucket.s3.amazonaws.com/' names no object (nothing after the host)" + hint);
+  EXPECT_EQ(check_document_source("s3://fw-bucket"),
+            "--document-source 's3://fw-bucket': expected s3://BUCKET/KEY with both a bucket and a key");
+  EXPECT_EQ(check_document_source("s3:///key"),
+            "--document-source 's3:///key': expected s3://BUCKET/KEY with both a bucket and a key");
+  const std::string longest = "s3://b/" + std::string(kMaxDocumentSourceLength - 7, 'k');
+  EXPECT_EQ(check_document_source(longest), "");
+  EXPECT_EQ(check_document_source(longest + "k"), "--document-source is 1351 characters long, over AWS's limit of 1350");
 }
 
 TEST(IotApi, ReadRequests_HaveBotocorePathsAndQueries) {
