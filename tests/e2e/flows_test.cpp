@@ -67,21 +67,15 @@ TEST_F(ReferenceDocuments, ReferenceFormatDocumentOverPlainHttpRunsToCompletionU
   EXPECT_EQ(json::parse(stored["document"].get<std::string>()), json::parse(document)) << stored.dump();
 }
 
-// The reference's example document (support/reference_document.hpp) with only its host substituted,
-// to point at the local nginx; its path, its "http:", and its sample size (not the file's) are kept.
-std::string reference_example_at(const std::string& host) {
-  std::string doc(awsfota::testing::kReferenceExampleDocument);
-  const std::string placeholder = "bucket_name.amazonaws.com";
-  return doc.replace(doc.find(placeholder), placeholder.size(), host);
-}
-
 TEST_F(ReferenceDocuments, ReferenceExampleDocumentFailsByDefaultAndSucceedsWithCompatNrfAwsFota) {
   start_stack();
   start_nginx({.http = true});
   const Bytes image = make_image({1, 0, 2, 0}, 200 * 1024, 13);
   ASSERT_NE(image.size(), awsfota::testing::kReferenceExampleSize);
   write_bytes(dir.path() / "files" / "file_name.bin", image);
-  const std::string document = reference_example_at("127.0.0.1:" + std::to_string(nginx->http_port()));
+  // The reference's example verbatim (support/reference_document.hpp) but for its host: the local nginx.
+  const std::string document =
+      awsfota::testing::reference_example_with_host("127.0.0.1:" + std::to_string(nginx->http_port()));
 
   // By default: plain http without a sha256 is refused before a byte is fetched.
   create_job_with_text("ref-strict", document);

@@ -19,6 +19,7 @@
 #include "support/nginx.hpp"
 #include "support/pki.hpp"
 #include "support/process.hpp"
+#include "support/reference_document.hpp"
 
 namespace awsfota::runtime {
 namespace {
@@ -95,10 +96,10 @@ class DeviceCycle : public ::testing::Test {
         .write(reinterpret_cast<const char*>(old_image.data()), static_cast<std::streamsize>(old_image.size()));
   }
 
-  void start_nginx(const std::string& extra_server_config = {}) {
+  void start_nginx(const std::string& extra_server_config = {}, bool plain_http = false) {
     const auto prefix = dir.path() / "nginx";
     auto started = testing::Nginx::start(
-        prefix, {.root = dir.path() / "www", .http = false, .https = true, .tls = tls,
+        prefix, {.root = dir.path() / "www", .http = plain_http, .https = true, .tls = tls,
                  // After the server blocks in the file; nginx merges http-level logs into them at the end.
                  .extra_http_config = "  log_format ranges '$status \"$http_range\" $body_bytes_sent';\n"
                                       "  access_log " + (prefix / "ranges.log").string() + " ranges;\n",
@@ -429,6 +430,34 @@ TEST_F(DeviceCycle, DualSlotDocumentFetchesTheFileOfTheInactiveSlot) {
   ASSERT_TRUE(run_until([&] { return job_status("job-2") == "SUCCEEDED"; }));
   EXPECT_EQ(read_prefix(dir.path() / "state" / "slot-a.img", for_slot_a.size()), for_slot_a);
   EXPECT_EQ(boot_status().confirmed, dfu::Slot::A);
+}
+
+// The reference's example document, verbatim but for its host: refused by default (plain http, no
+// sha256), fetched with compat NrfAwsFota alone (allow_plain_http left false), its sample size ignored.
+TEST_F(DeviceCycle, CompatNrfAwsFotaFetchesTheReferenceExampleOverPlainHttp) {
+  start_nginx({}, /*plain_http=*/true);
+  const auto image = make_image(random_bytes(200 * 1024, 31), {1, 0, 2, 0});
+  ASSERT_NE(image.size(), testing::kReferenceExampleSize);
+  std::ofstream(dir.path() / "www" / "file_name.bin", std::ios::binary)
+      .write(reinterpret_cast<const char*>(image.data()), static_cast<std::streamsize>(image.size()));
+  const std::string document = testing::reference_example_with_host("127.0.0.1:" + std::to_string(nginx->http_port()));
+
+  service.jobs.push_back(ServiceJob{.id = "ref-strict", .document = document});
+  power_on("1.0.0");
+  ASSERT_TRUE(run_until([&] { return job_status("ref-strict") == "FAILED"; }));
+  EXPECT_EQ(service.find("ref-strict")->details["cause"], "PROTO_NOT_SUPPORTED");
+  power_off();
+
+  service.jobs.push_back(ServiceJob{.id = "ref-compat", .document = document});
+  DeviceConfig c = config("1.0.0");
+  c.engine.document_options.compat = jobs::Compat::NrfAwsFota;
+  ASSERT_FALSE(c.allow_plain_http);
+  start_device(c);
+  device->on_connected();
+  ASSERT_TRUE(run_until([&] { return reboot_requested || job_status("ref-compat") == "FAILED"; }));
+  ASSERT_TRUE(reboot_requested) << "ref-compat: " << service.find("ref-compat")->details["reason"];
+  confirm_after_reboot("ref-compat", "1.0.2");
+  EXPECT_EQ(read_prefix(dir.path() / "state" / "slot-b.img", image.size()), image);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace awsfota::testing {
@@ -22,6 +23,14 @@ inline constexpr std::string_view kReferenceExampleDocument = R"({
     "path": "file_name.bin"
    }
 })";
+
+// The example with only its host substituted (to point at a local file server): its path, its
+// "http:" and its sample size (not the served file's) are kept.
+inline std::string reference_example_with_host(std::string_view host) {
+  std::string doc(kReferenceExampleDocument);
+  const std::string_view placeholder = "bucket_name.amazonaws.com";
+  return doc.replace(doc.find(placeholder), placeholder.size(), host);
+}
 
 // What a device fetches for it: plain HTTP, one leading '/'.
 inline constexpr std::string_view kReferenceExampleUrl = "http://bucket_name.amazonaws.com/file_name.bin";
