@@ -89,13 +89,20 @@ int image_create(const std::string& payload_path, const std::string& version_tex
   image::CreateOptions options;
   options.version = *version;
   options.header_size = static_cast<std::uint16_t>(*header_size);
+  // A modem image as the payload makes a signed modem envelope: the header's flags name its kind, so
+  // that devices route it to the modem and check its signature with the same key (docs/images.md).
+  const auto payload_kind = image::detect_kind(std::span(*payload).first(std::min(payload->size(), image::kDetectBytes)));
+  options.flags = image::modem_envelope_flag(payload_kind);
   auto made = image::create_image(*payload, options, signer.get(), crypto);
   if (!made) return fail(kExitFailed, "cannot make the image: " + made.error());
   if (slot_size && made->size() > *slot_size)
     return fail(kExitFailed, "the image is " + std::to_string(made->size()) + " bytes, more than the slot's " +
                                  std::to_string(*slot_size) + ": use a smaller payload or a larger slot");
   if (auto w = write_bytes(out, made->data(), made->size()); !w) return fail(kExitFailed, w.error());
-  std::cout << out << ": MCUboot image, version " << image::to_string(*version) << ", " << made->size() << " bytes, "
+  std::cout << out << ": "
+            << (options.flags ? std::string("signed modem envelope of a ") + image::to_string(payload_kind) + " (MCUboot format)"
+                              : std::string("MCUboot image"))
+            << ", version " << image::to_string(*version) << ", " << made->size() << " bytes, "
             << (signer ? "signed" : "hash only (no signature)") << "\n";
   return kExitOk;
 }
@@ -161,7 +168,7 @@ int image_info(const std::string& path, bool json, bool delta_only) {
   j["sha256"] = image::to_hex(image::sha256_of(crypto, *bytes));
   if (delta_only && kind != image::ImageKind::AppDelta)
     return fail(kExitVerifyFailed, path + " is not an awsfota delta (detected: " + image::to_string(kind) + ")");
-  if (kind == image::ImageKind::McuBoot) {
+  if (image::is_mcuboot_envelope(*bytes)) {  // an application image or a signed modem envelope
     auto parsed = image::parse_image(*bytes);
     if (!parsed) return fail(kExitVerifyFailed, path + ": " + parsed.error().reason);
     j.update(mcuboot_info(*parsed));

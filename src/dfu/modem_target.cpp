@@ -10,10 +10,25 @@ using detail::fail;
 
 namespace {
 constexpr image::ImageKindMask kModemKinds = image::ImageKind::ModemDelta | image::ImageKind::FullModem;
-}
 
-ModemTarget::ModemTarget(BlockDevice& staging, ModemBackend& backend, DfuEventSink events)
-    : staging_(staging), backend_(backend), events_(std::move(events)) {}
+// The modem image inside the staged file: an envelope's payload, or all of a raw image.
+class ModemPayloadReader final : public image::ByteReader {
+ public:
+  ModemPayloadReader(BlockDevice& device, std::uint64_t base) : device_(device), base_(base) {}
+  [[nodiscard]] Expected<void, std::string> read(std::uint64_t offset, std::span<std::uint8_t> out) override {
+    auto r = device_.read(base_ + offset, out);
+    if (!r) return unexpected(r.error().message);
+    return {};
+  }
+
+ private:
+  BlockDevice& device_;
+  std::uint64_t base_;
+};
+}  // namespace
+
+ModemTarget::ModemTarget(BlockDevice& staging, ModemBackend& backend, DfuEventSink events, ModemVerify verify)
+    : staging_(staging), backend_(backend), events_(std::move(events)), verify_(std::move(verify)) {}
 
 Expected<void, DfuError> ModemTarget::begin(const TransferSpec& spec) {
   abort();
@@ -44,10 +59,25 @@ Expected<void, DfuError> ModemTarget::begin(const TransferSpec& spec) {
   return {};
 }
 
+// Runs before the first bytes are stored: a raw modem image under a configured key is refused here,
+// so nothing of it is staged.
 Expected<void, DfuError> ModemTarget::check_head() {
   const std::size_t have = static_cast<std::size_t>(std::min<std::uint64_t>(spec_.size, head_.size()));
-  auto kind = image::check_kind(std::span(head_).first(have), spec_.allowed & kModemKinds);
+  const auto head = std::span<const std::uint8_t>(head_).first(have);
+  auto kind = image::check_kind(head, spec_.allowed & kModemKinds);
   if (!kind) return unexpected(to_dfu_error(kind.error()));
+  envelope_ = image::is_mcuboot_envelope(head);
+  if (!envelope_ && verify_.policy.key) {
+    return fail(DfuCause::MissingSignature,
+                std::string("a signing key is configured, and this ") + image::to_string(*kind) +
+                    " is not in a signed modem envelope (make one with: awsfota image create --payload MODEM.bin "
+                    "--key KEY.pem)");
+  }
+  if (envelope_) {
+    if (!verify_.crypto) return fail(DfuCause::BadState, "a signed modem envelope, and no crypto provider to check it");
+    auto header = image::parse_header(head, spec_.size);
+    if (!header) return unexpected(to_dfu_error(header.error()));
+  }
   kind_ = *kind;
   return {};
 }
@@ -66,6 +96,32 @@ Expected<std::uint64_t, DfuError> ModemTarget::commit() {
   return durable_;
 }
 
+// The envelope as the staging area holds it: hash, key and signature per the policy, then that the
+// payload is the modem kind the (signed) header flag names.
+Expected<void, DfuError> ModemTarget::verify_envelope(FinishedImage& out) {
+  BlockDeviceReader reader(staging_);
+  auto v = image::verify_image(reader, spec_.size, verify_.policy, *verify_.crypto);
+  if (!v) return unexpected(to_dfu_error(v.error()));
+  std::array<std::uint8_t, image::kDetectBytes> inner{};
+  const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(v->header.image_size, inner.size()));
+  if (auto r = staging_.read(v->header.header_size, std::span(inner).first(n)); !r) {
+    return unexpected(detail::io_error(r.error(), "reading the staging area"));
+  }
+  const auto payload = std::span<const std::uint8_t>(inner).first(n);
+  const image::ImageKind inner_kind = image::detect_kind(payload);
+  if (image::is_mcuboot_envelope(payload) || inner_kind != *kind_) {
+    return fail(DfuCause::InvalidUpdate, std::string("the envelope's flags say ") + image::to_string(*kind_) +
+                                             ", its payload is " +
+                                             (image::is_mcuboot_envelope(payload) ? "another MCUboot image"
+                                                                                   : image::to_string(inner_kind)));
+  }
+  payload_offset_ = v->header.header_size;
+  payload_size_ = v->header.image_size;
+  out.version = v->header.version;
+  out.sha256 = v->sha256;
+  return {};
+}
+
 Expected<FinishedImage, DfuError> ModemTarget::finish() {
   if (!active_) return fail(DfuCause::BadState, "finish outside a transfer");
   if (next_ != spec_.size) {
@@ -75,25 +131,32 @@ Expected<FinishedImage, DfuError> ModemTarget::finish() {
     if (auto r = check_head(); !r) return unexpected(r.error());
   }
   if (auto r = commit(); !r) return unexpected(r.error());
-  finished_ = true;
   FinishedImage out;
   out.kind = *kind_;
   out.size = spec_.size;
+  payload_offset_ = 0;
+  payload_size_ = spec_.size;
+  if (envelope_) {
+    if (auto r = verify_envelope(out); !r) return unexpected(r.error());
+  }
+  finished_ = true;
   return out;
 }
 
 Expected<void, DfuError> ModemTarget::schedule() {
-  if (!finished_) return fail(DfuCause::BadState, "schedule before finish");
-  BlockDeviceReader reader(staging_);
-  return backend_.schedule_update(reader, spec_.size, *kind_, spec_.version_label);
+  if (!finished_) return fail(DfuCause::BadState, "schedule before a verified finish");
+  ModemPayloadReader reader(staging_, payload_offset_);
+  return backend_.schedule_update(reader, payload_size_, *kind_, spec_.version_label);
 }
 
 void ModemTarget::abort() {
   active_ = false;
   finished_ = false;
+  envelope_ = false;
   kind_.reset();
   head_.fill(0);
   next_ = durable_ = 0;
+  payload_offset_ = payload_size_ = 0;
 }
 
 }  // namespace awsfota::dfu

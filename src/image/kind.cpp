@@ -26,10 +26,30 @@ const char* to_string(ImageKind kind) {
   return "unknown";
 }
 
+std::uint32_t modem_envelope_flag(ImageKind payload_kind) {
+  switch (payload_kind) {
+    case ImageKind::ModemDelta: return kModemDeltaEnvelopeFlag;
+    case ImageKind::FullModem: return kFullModemEnvelopeFlag;
+    default: return 0;
+  }
+}
+
+bool is_mcuboot_envelope(std::span<const std::uint8_t> head) {
+  return head.size() >= 4 && detail::load_le32(head, 0) == kMcuBootMagic;
+}
+
 ImageKind detect_kind(std::span<const std::uint8_t> head) {
   using detail::load_le16;
   using detail::load_le32;
-  if (head.size() >= 4 && load_le32(head, 0) == kMcuBootMagic) return ImageKind::McuBoot;
+  if (is_mcuboot_envelope(head)) {
+    // The flags word is at offset 16 of the header (image/mcuboot.hpp).
+    const std::uint32_t flags = head.size() >= 20 ? load_le32(head, 16) : 0;
+    const std::uint32_t modem = flags & (kModemDeltaEnvelopeFlag | kFullModemEnvelopeFlag);
+    if (modem == 0) return ImageKind::McuBoot;
+    if (modem == kModemDeltaEnvelopeFlag) return ImageKind::ModemDelta;
+    if (modem == kFullModemEnvelopeFlag) return ImageKind::FullModem;
+    return ImageKind::Unknown;
+  }
   // The application delta is checked before the modem kinds because it is the most specific (magic plus
   // an 8-byte tag); a delta header cannot look like a modem image anyway (its u32 at 4 is >= 92 and small).
   if (head.size() >= 16 && (load_le32(head, 0) & kSkippableMask) == kSkippableBase &&

@@ -148,9 +148,13 @@ Expected<void, std::string> Device::Parts::build_targets() {
     modem_staging = std::move(*s);
     modem.emplace(config.modem_dir);
     // Erasing happens when the kind is known, inside the download: nothing for the engine to wait on.
-    modem_target = std::make_unique<dfu::ModemTarget>(*modem_staging, *modem, [this](dfu::DfuEvent e) {
-      log(fota::LogLevel::Debug, e == dfu::DfuEvent::ErasePending ? "modem staging: erasing" : "modem staging: erased");
-    });
+    // The signing key covers modem images too: with one configured, only signed modem envelopes pass.
+    modem_target = std::make_unique<dfu::ModemTarget>(
+        *modem_staging, *modem,
+        [this](dfu::DfuEvent e) {
+          log(fota::LogLevel::Debug, e == dfu::DfuEvent::ErasePending ? "modem staging: erasing" : "modem staging: erased");
+        },
+        dfu::ModemVerify{.policy = app_config.verify, .crypto = &crypto});
     routes.modem = {modem_target.get(), [this] { return static_cast<dfu::BlockDevice*>(modem_staging.get()); }};
   }
   StagingOptions options{

@@ -276,6 +276,20 @@ TEST_F(AppDelta, ResultSignedByAnotherKeyIsRefused) {
   EXPECT_FALSE(t.schedule());
 }
 
+TEST_F(AppDelta, UnsignedResultIsMissingSignatureWhenAKeyIsConfigured) {
+  auto payload = random_bytes(150000, 1);
+  payload[5000] ^= 0x11;
+  new_image_ = make_image(payload, nullptr, {1, 1, 0, 0});  // hash only
+  auto d = awsfota::image::create_delta(old_image_, new_image_, crypto_, 3);
+  ASSERT_TRUE(d);
+  delta_ = *d;
+  AppDeltaTarget t(slot_a_, slot_b_, staging_, boot_, crypto_, config_);
+  auto r = run(t);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().cause, DfuCause::MissingSignature);
+  EXPECT_FALSE(t.schedule());
+}
+
 TEST_F(AppDelta, ResultOlderThanTheRunningVersionIsDowngrade) {
   config_.running_version = awsfota::image::ImageVersion{2, 0, 0, 0};
   AppDeltaTarget t(slot_a_, slot_b_, staging_, boot_, crypto_, config_);

@@ -43,6 +43,12 @@ class AppSlot : public ::testing::Test {
     }
     return {};
   }
+  // begin(), all of image_, finish(): the verification's verdict.
+  awsfota::Expected<FinishedImage, DfuError> stage_whole_image(AppSlotTarget& t) {
+    if (auto r = t.begin(spec()); !r) return awsfota::unexpected(r.error());
+    if (auto r = send(t, 0, image_.size()); !r) return awsfota::unexpected(r.error());
+    return t.finish();
+  }
   bool slot_b_holds_image() const {
     return std::equal(image_.begin(), image_.end(), slot_b_.bytes().begin());
   }
@@ -127,9 +133,7 @@ TEST_F(AppSlot, DowngradeIsRefusedAtTheHeader) {
 TEST_F(AppSlot, CorruptedPayloadIsHashMismatchAndNotScheduled) {
   image_[5000] ^= 1;
   AppSlotTarget t(slot_a_, slot_b_, boot_, crypto_, config_);
-  ASSERT_TRUE(t.begin(spec()));
-  ASSERT_TRUE(send(t, 0, image_.size()));
-  auto r = t.finish();
+  auto r = stage_whole_image(t);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().cause, DfuCause::HashMismatch);
   EXPECT_FALSE(t.schedule());
@@ -202,11 +206,19 @@ TEST_F(AppSlot, ImageSignedByAnotherKeyIsKeyMismatch) {
   auto other = make_signer(SignatureAlgorithm::EcdsaP256);
   image_ = make_image(random_bytes(40000, 2), other.get(), {1, 2, 3, 0});
   AppSlotTarget t(slot_a_, slot_b_, boot_, crypto_, config_);
-  ASSERT_TRUE(t.begin(spec()));
-  ASSERT_TRUE(send(t, 0, image_.size()));
-  auto r = t.finish();
+  auto r = stage_whole_image(t);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().cause, DfuCause::KeyMismatch);
+}
+
+TEST_F(AppSlot, UnsignedImageIsMissingSignatureWhenAKeyIsConfigured) {
+  image_ = make_image(random_bytes(40000, 2), nullptr, {1, 2, 3, 0});  // hash only
+  AppSlotTarget t(slot_a_, slot_b_, boot_, crypto_, config_);
+  auto r = stage_whole_image(t);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().cause, DfuCause::MissingSignature);
+  EXPECT_FALSE(t.schedule());
+  EXPECT_EQ(boot_.status()->state, BootState::Confirmed);  // no trial of it
 }
 
 TEST_F(AppSlot, GapsAndExcessBytesAreRefusedRepeatsSkipped) {

@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
+#include "awsfota/adapters/openssl/crypto.hpp"
 #include "awsfota/adapters/posix/simulated_modem.hpp"
 #include "awsfota/dfu/modem_target.hpp"
+#include "awsfota/image/create.hpp"
 #include "dfu/fakes.hpp"
 #include "image/image_test_util.hpp"
 
@@ -24,6 +26,16 @@ std::vector<std::uint8_t> modem_delta(std::size_t n) {
   b[6] = 0x44;
   b[7] = 0x75;
   return b;
+}
+// The signed modem envelope, as `awsfota image create --payload MODEM.bin` makes it.
+std::vector<std::uint8_t> envelope(const std::vector<std::uint8_t>& modem_image, ImageKind kind,
+                                   const awsfota::image::ImageSigner* signer) {
+  awsfota::openssl::OpenSslCrypto crypto;
+  awsfota::image::CreateOptions options;
+  options.version = {1, 3, 1, 0};
+  options.flags = awsfota::image::modem_envelope_flag(kind);
+  auto made = awsfota::image::create_image(modem_image, options, signer, crypto);
+  return made ? *made : std::vector<std::uint8_t>{};
 }
 TransferSpec spec(std::size_t n, std::uint64_t resume = 0) {
   TransferSpec s;
@@ -119,4 +131,115 @@ TEST(ModemTarget, JobNotAllowingModemImagesIsTypeMismatch) {
   auto r = t.begin(s);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().cause, DfuCause::TypeMismatch);
+}
+
+// ---- signatures: a configured key is enforced for both modem kinds -------------------------------
+
+namespace {
+struct ModemKindCase {
+  ImageKind kind;
+  std::vector<std::uint8_t> (*make)(std::size_t);
+  const char* applied_file;  // where the simulated modem keeps what it applied
+};
+const ModemKindCase kModemKinds[] = {{ImageKind::FullModem, full_modem_image, "firmware.bin"},
+                                     {ImageKind::ModemDelta, modem_delta, "last-delta.bin"}};
+
+class ModemSigned : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    signer_ = make_signer(awsfota::image::SignatureAlgorithm::EcdsaP256);
+    ASSERT_TRUE(signer_);
+    verify_.policy.key = signer_->public_key();
+    verify_.crypto = &crypto_;
+  }
+  // Begins, writes `file` in 4 KiB pieces and finishes; the first failure, if any.
+  awsfota::Expected<FinishedImage, DfuError> stage(ModemTarget& t, const std::vector<std::uint8_t>& file) {
+    if (auto r = t.begin(spec(file.size())); !r) return awsfota::unexpected(r.error());
+    for (std::size_t at = 0; at < file.size(); at += 4096) {
+      auto r = t.write(at, std::span(file).subspan(at, std::min<std::size_t>(4096, file.size() - at)));
+      if (!r) return awsfota::unexpected(r.error());
+    }
+    return t.finish();
+  }
+  awsfota::openssl::OpenSslCrypto crypto_;
+  std::unique_ptr<awsfota::image::ImageSigner> signer_;
+  ModemVerify verify_;
+  TempDir dir_;
+  FakeDevice staging_{100000, 0};
+};
+}  // namespace
+
+TEST_F(ModemSigned, EnvelopeSignedByTheKeyIsVerifiedAndTheModemGetsTheBareImage) {
+  for (const auto& c : kModemKinds) {
+    SCOPED_TRACE(awsfota::image::to_string(c.kind));
+    awsfota::posix::SimulatedModem modem(dir_.path() / awsfota::image::to_string(c.kind));
+    const auto image = c.make(30000);
+    const auto file = envelope(image, c.kind, signer_.get());
+    ModemTarget t(staging_, modem, nullptr, verify_);
+    auto done = stage(t, file);
+    ASSERT_TRUE(done) << done.error().reason;
+    EXPECT_EQ(done->kind, c.kind);
+    ASSERT_TRUE(t.schedule());
+    ASSERT_TRUE(modem.init());
+    EXPECT_EQ(read_file(dir_.path() / awsfota::image::to_string(c.kind) / c.applied_file), image);
+  }
+}
+
+// A raw modem image carries no signature: with a key it is refused at its first bytes, before any of
+// it is staged, and nothing reaches the modem.
+TEST_F(ModemSigned, RawModemImageIsMissingSignatureBeforeAnythingIsStaged) {
+  for (const auto& c : kModemKinds) {
+    SCOPED_TRACE(awsfota::image::to_string(c.kind));
+    awsfota::posix::SimulatedModem modem(dir_.path());
+    ModemTarget t(staging_, modem, nullptr, verify_);
+    const auto writes = staging_.writes;
+    auto done = stage(t, c.make(30000));
+    ASSERT_FALSE(done);
+    EXPECT_EQ(done.error().cause, DfuCause::MissingSignature);
+    EXPECT_NE(done.error().reason.find("awsfota image create"), std::string::npos) << done.error().reason;
+    EXPECT_EQ(staging_.writes, writes);
+    EXPECT_FALSE(t.schedule());
+    EXPECT_FALSE(modem.init()->applied);
+  }
+}
+
+TEST_F(ModemSigned, EnvelopeSignedByAnotherKeyIsKeyMismatchAndNeverScheduled) {
+  auto other = make_signer(awsfota::image::SignatureAlgorithm::EcdsaP256);
+  for (const auto& c : kModemKinds) {
+    SCOPED_TRACE(awsfota::image::to_string(c.kind));
+    awsfota::posix::SimulatedModem modem(dir_.path());
+    ModemTarget t(staging_, modem, nullptr, verify_);
+    auto done = stage(t, envelope(c.make(30000), c.kind, other.get()));
+    ASSERT_FALSE(done);
+    EXPECT_EQ(done.error().cause, DfuCause::KeyMismatch);
+    EXPECT_FALSE(t.schedule());
+    EXPECT_FALSE(modem.init()->applied);
+  }
+}
+
+TEST_F(ModemSigned, HashOnlyEnvelopeIsMissingSignatureWithAKeyAndAcceptedWithout) {
+  const auto file = envelope(full_modem_image(30000), ImageKind::FullModem, nullptr);
+  awsfota::posix::SimulatedModem modem(dir_.path());
+  ModemTarget keyed(staging_, modem, nullptr, verify_);
+  auto refused = stage(keyed, file);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().cause, DfuCause::MissingSignature);
+
+  ModemTarget unkeyed(staging_, modem, nullptr, {.crypto = &crypto_});
+  ASSERT_TRUE(stage(unkeyed, file));
+  auto damaged = file;
+  damaged[0x200 + 100] ^= 1;  // a payload byte: the envelope's SHA-256 still catches it without a key
+  auto r = stage(unkeyed, damaged);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().cause, DfuCause::HashMismatch);
+}
+
+TEST_F(ModemSigned, EnvelopeWhoseFlagNamesAnotherModemKindThanItsPayloadIsInvalidUpdate) {
+  awsfota::posix::SimulatedModem modem(dir_.path());
+  ModemTarget t(staging_, modem, nullptr, verify_);
+  auto done = stage(t, envelope(full_modem_image(30000), ImageKind::ModemDelta, signer_.get()));
+  ASSERT_FALSE(done);
+  EXPECT_EQ(done.error().cause, DfuCause::InvalidUpdate);
+  EXPECT_NE(done.error().reason.find("full modem image"), std::string::npos) << done.error().reason;
+  EXPECT_FALSE(t.schedule());
 }

@@ -37,6 +37,28 @@ TEST(ImageKind_Detect, ForeignSkippableFrameIsUnknown) {
   EXPECT_EQ(detect_kind(h), ImageKind::Unknown);
 }
 
+// The signed modem envelope: an MCUboot header whose flags name the modem kind of its payload.
+TEST(ImageKind_Detect, McuBootHeaderWithAModemEnvelopeFlagIsThatModemKind) {
+  auto with_flags = [](std::uint32_t flags) {
+    auto h = head_with({{0, 0x3d}, {1, 0xb8}, {2, 0xf3}, {3, 0x96}});
+    for (int b = 0; b < 4; ++b) h[16 + static_cast<std::size_t>(b)] = static_cast<std::uint8_t>(flags >> (8 * b));
+    return h;
+  };
+  EXPECT_EQ(detect_kind(with_flags(kModemDeltaEnvelopeFlag)), ImageKind::ModemDelta);
+  EXPECT_EQ(detect_kind(with_flags(kFullModemEnvelopeFlag | 0x10)), ImageKind::FullModem);
+  EXPECT_EQ(detect_kind(with_flags(0x10)), ImageKind::McuBoot);  // MCUboot's own flags change nothing
+  EXPECT_EQ(detect_kind(with_flags(kModemDeltaEnvelopeFlag | kFullModemEnvelopeFlag)), ImageKind::Unknown);
+  EXPECT_TRUE(is_mcuboot_envelope(with_flags(kFullModemEnvelopeFlag)));
+  EXPECT_FALSE(is_mcuboot_envelope(head_with({{0, 0xd2}, {1, 0x84}})));
+  EXPECT_EQ(modem_envelope_flag(ImageKind::ModemDelta), kModemDeltaEnvelopeFlag);
+  EXPECT_EQ(modem_envelope_flag(ImageKind::FullModem), kFullModemEnvelopeFlag);
+  EXPECT_EQ(modem_envelope_flag(ImageKind::McuBoot), 0u);
+  // A job that allows only application images refuses a modem envelope as TYPE_MISMATCH.
+  auto r = check_kind(with_flags(kFullModemEnvelopeFlag), ImageKind::McuBoot | ImageKind::AppDelta);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, KindErrorCode::TypeMismatch);
+}
+
 TEST(ImageKind_Detect, EmptyAndTinyInputsAreUnknownWithoutReadingPastTheEnd) {
   EXPECT_EQ(detect_kind({}), ImageKind::Unknown);
   const std::uint8_t three[] = {0x3d, 0xb8, 0xf3};

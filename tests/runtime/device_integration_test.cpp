@@ -13,6 +13,7 @@
 #include "awsfota/adapters/posix/block_device.hpp"
 #include "awsfota/image/create.hpp"
 #include "awsfota/image/delta.hpp"
+#include "awsfota/image/kind.hpp"
 #include "awsfota/runtime/device.hpp"
 #include "awsfota/store/checkpoint_store.hpp"
 #include "fota/fake_service.hpp"
@@ -141,6 +142,14 @@ class DeviceCycle : public ::testing::Test {
     c.commit_interval = 64 * 1024;
     c.reboot = [this] { reboot_requested = true; };
     c.on_event = [this](const fota::Event& e) { events.push_back(e); };
+    return c;
+  }
+  // The same, with the simulated modem and its staging area.
+  DeviceConfig modem_config(const std::string& running_version) {
+    DeviceConfig c = config(running_version);
+    c.modem_dir = dir.path() / "state" / "modem";
+    c.modem_staging = dir.path() / "state" / "modem-staging.img";
+    c.modem_staging_size = 1 << 20;
     return c;
   }
 
@@ -458,6 +467,41 @@ TEST_F(DeviceCycle, CompatNrfAwsFotaFetchesTheReferenceExampleOverPlainHttp) {
   ASSERT_TRUE(reboot_requested) << "ref-compat: " << service.find("ref-compat")->details["reason"];
   confirm_after_reboot("ref-compat", "1.0.2");
   EXPECT_EQ(read_prefix(dir.path() / "state" / "slot-b.img", image.size()), image);
+}
+
+// With a signing key a modem image is installed only in the signed modem envelope: the raw image fails
+// its job (SIGNATURE_INVALID) at its first bytes and never reaches the modem; the envelope of the same
+// image, signed by the key, goes to the modem, which runs it after the reboot.
+TEST_F(DeviceCycle, ModemImageIsInstalledOnlyInTheSignedEnvelopeWhenAKeyIsConfigured) {
+  start_nginx();
+  auto modem_image = random_bytes(100 * 1024, 31);
+  modem_image[0] = 0xd2;  // a full modem image: LE u16 0x84d2 at 0
+  modem_image[1] = 0x84;
+  offer("job-raw", modem_image, "mfw-2");
+  start_device(modem_config("1.0.0"));
+  device->on_connected();
+  ASSERT_TRUE(run_until([&] { return job_status("job-raw") == "FAILED"; })) << job_status("job-raw");
+  EXPECT_EQ(service.find("job-raw")->details["cause"], "SIGNATURE_INVALID");
+  EXPECT_NE(service.find("job-raw")->details["reason"].find("signed modem envelope"), std::string::npos)
+      << service.find("job-raw")->details["reason"];
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "state" / "modem" / "pending.bin"));
+
+  openssl::OpenSslCrypto crypto;
+  auto envelope = image::create_image(
+      modem_image, {.version = {2, 0, 0, 0}, .flags = image::modem_envelope_flag(image::ImageKind::FullModem)},
+      signer_.get(), crypto);
+  ASSERT_TRUE(envelope) << envelope.error();
+  offer("job-signed", *envelope, "mfw-2");
+  ASSERT_TRUE(run_until([&] { return reboot_requested || job_status("job-signed") == "FAILED"; }));
+  ASSERT_TRUE(reboot_requested) << service.find("job-signed")->details["reason"];
+  EXPECT_EQ(service.find("job-signed")->details["image"], "full_modem");
+  reboot();
+  start_device(modem_config("1.0.0"));  // the modem applies the update at its init
+  device->on_connected();
+  ASSERT_TRUE(run_until([&] { return device->fota().state() == fota::State::Trial; }));
+  device->confirm();
+  ASSERT_TRUE(run_until([&] { return job_status("job-signed") == "SUCCEEDED"; }));
+  EXPECT_EQ(read_prefix(dir.path() / "state" / "modem" / "firmware.bin", modem_image.size() + 1), modem_image);
 }
 
 }  // namespace

@@ -88,7 +88,10 @@ std::vector<std::uint8_t> file_of(image::ImageKind kind, std::size_t n) {
   auto put32 = [&](std::size_t at, std::uint32_t v) {
     for (int b = 0; b < 4; ++b) f[at + static_cast<std::size_t>(b)] = static_cast<std::uint8_t>(v >> (8 * b));
   };
-  if (kind == image::ImageKind::McuBoot) put32(0, 0x96f3b83d);
+  if (kind == image::ImageKind::McuBoot) {
+    put32(0, 0x96f3b83d);
+    put32(16, 0);  // header flags: none (the modem envelope flags would make it a modem image)
+  }
   if (kind == image::ImageKind::ModemDelta) {
     put32(0, 0);
     put32(4, 0x7544656d);

@@ -1,8 +1,18 @@
 // Modem target: stages a modem delta or full modem image in a staging area and hands it to a
 // ModemBackend at schedule() time; the modem applies it on its next initialisation.
 //
+// Signatures: a modem image comes either raw (the reference's format, as the vendor ships it) or in
+// this project's signed modem envelope (image/kind.hpp: an MCUboot image whose payload is the modem
+// image, made by `awsfota image create --payload MODEM.bin --key KEY.pem`). With a key configured
+// (ModemVerify::policy.key) only an envelope signed by that key is installed: a raw modem image is
+// refused as MissingSignature as soon as its first bytes arrive (nothing is staged), an envelope
+// signed by another key or not at all fails finish(), so schedule() never hands it to the modem.
+// Without a key both forms pass; an envelope's SHA-256 is still checked. The backend always gets
+// the bare modem image (an envelope's payload).
+//
 //   awsfota::posix::SimulatedModem modem(dir);            // or a vendor backend (see docs/images.md)
-//   awsfota::dfu::ModemTarget target(staging, modem, [](DfuEvent e) { emit(e); });
+//   awsfota::dfu::ModemTarget target(staging, modem, [](DfuEvent e) { emit(e); },
+//                                    {.policy = {.key = signing_key}, .crypto = &crypto});
 //   target.begin({.size = n, .allowed = ImageKind::ModemDelta | ImageKind::FullModem,
 //                 .version_label = job.fw_version});        // raises ErasePending, EraseDone
 //   ... write / commit ... finish(); schedule();             // modem applies at next init
@@ -32,9 +42,15 @@ class ModemBackend {
   [[nodiscard]] virtual Expected<std::string, DfuError> firmware_version() = 0;
 };
 
+// How a modem target checks signatures (see ModemTarget). `crypto` is needed for envelopes.
+struct ModemVerify {
+  image::VerifyPolicy policy;
+  const image::CryptoProvider* crypto = nullptr;
+};
+
 class ModemTarget final : public DfuTarget {
  public:
-  ModemTarget(BlockDevice& staging, ModemBackend& backend, DfuEventSink events);
+  ModemTarget(BlockDevice& staging, ModemBackend& backend, DfuEventSink events, ModemVerify verify = {});
   [[nodiscard]] Expected<void, DfuError> begin(const TransferSpec& spec) override;
   [[nodiscard]] Expected<void, DfuError> write(std::uint64_t offset, std::span<const std::uint8_t> bytes) override;
   [[nodiscard]] Expected<std::uint64_t, DfuError> commit() override;
@@ -44,11 +60,15 @@ class ModemTarget final : public DfuTarget {
 
  private:
   Expected<void, DfuError> check_head();
+  Expected<void, DfuError> verify_envelope(FinishedImage& out);
 
   BlockDevice& staging_;
   ModemBackend& backend_;
   DfuEventSink events_;
+  ModemVerify verify_;
   TransferSpec spec_;
+  bool envelope_ = false;          // the staged file is a signed modem envelope
+  std::uint64_t payload_offset_ = 0, payload_size_ = 0;  // the modem image in the staged file
   bool active_ = false;
   bool finished_ = false;
   std::array<std::uint8_t, image::kDetectBytes> head_{};

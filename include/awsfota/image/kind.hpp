@@ -19,9 +19,9 @@ namespace awsfota::image {
 // FULL_MODEM=4) so that masks mean the same; AppDelta is this project's addition.
 enum class ImageKind : std::uint32_t {
   Unknown = 0,
-  McuBoot = 1,     // LE u32 at 0 == 0x96f3b83d
-  ModemDelta = 2,  // LE u32 at 4 == 0x7544656d
-  FullModem = 4,   // LE u16 at 0 == 0x84d2
+  McuBoot = 1,     // LE u32 at 0 == 0x96f3b83d (and neither modem envelope flag set)
+  ModemDelta = 2,  // LE u32 at 4 == 0x7544656d, or a signed modem envelope with kModemDeltaEnvelopeFlag
+  FullModem = 4,   // LE u16 at 0 == 0x84d2, or a signed modem envelope with kFullModemEnvelopeFlag
   AppDelta = 8,    // zstd skippable frame (0x184D2A50..5F) whose content starts with "AWSFOTAD"
 };
 
@@ -40,7 +40,23 @@ inline constexpr ImageKindMask kAllImageKinds = 1u | 2u | 4u | 8u;
 // Bytes that detection looks at; fewer are accepted but may leave a file Unknown.
 inline constexpr std::size_t kDetectBytes = 32;
 
+// The signed modem envelope (this project's): a modem delta or full modem image carried as the payload
+// of an MCUboot image (header, payload, SHA-256 / key-hash / signature TLVs, as `awsfota image create`
+// makes it), so that the one signing key covers modem images too. Which modem kind the payload is
+// rides in the header's flags (bits MCUboot does not use), so that the kind is known from the first 32
+// bytes like every other kind; the header is in the signed region, so the flag is signed too.
+inline constexpr std::uint32_t kModemDeltaEnvelopeFlag = 0x00010000;
+inline constexpr std::uint32_t kFullModemEnvelopeFlag = 0x00020000;
+
+// The envelope flag for a modem kind's payload (0 for other kinds).
+[[nodiscard]] std::uint32_t modem_envelope_flag(ImageKind payload_kind);
+
+// Whether the file that starts with `head` is in an MCUboot envelope (an application image or a signed
+// modem envelope): then image::verify_image() checks it.
+[[nodiscard]] bool is_mcuboot_envelope(std::span<const std::uint8_t> head);
+
 // The kind of the file that starts with `head` (its first kDetectBytes bytes, or fewer for a tiny file).
+// A signed modem envelope is the modem kind its flag names (both flags set: Unknown).
 [[nodiscard]] ImageKind detect_kind(std::span<const std::uint8_t> head);
 
 enum class KindErrorCode {

@@ -6,6 +6,7 @@
 
 #include "awsfota/adapters/openssl/crypto.hpp"
 #include "awsfota/image/delta.hpp"
+#include "awsfota/image/kind.hpp"
 #include "awsfota/image/mcuboot.hpp"
 #include "awsfota/jobs/job_document.hpp"
 #include "cli_runner.hpp"
@@ -106,6 +107,32 @@ TEST_F(CliImage, CreateVerifyInfo_RoundTrip) {
   auto text = run_awsfota({"image", "info", image});
   EXPECT_EQ(text.exit_code, 0);
   EXPECT_NE(text.out.find("version: 1.2.3+4"), std::string::npos);
+}
+
+// A modem image as the payload gives the signed modem envelope that devices with a key require.
+TEST_F(CliImage, CreateFromAModemPayload_MakesASignedModemEnvelope) {
+  auto modem = pseudo_random_bytes(20000, 2);
+  modem[0] = 0x00;
+  modem[4] = 0x6d;  // the modem delta magic, LE u32 at 4
+  modem[5] = 0x65;
+  modem[6] = 0x44;
+  modem[7] = 0x75;
+  const fs::path modem_payload = dir_.path() / "modem-delta.bin";
+  write_file_bytes(modem_payload, modem);
+  auto create = run_awsfota({"image", "create", "--payload", modem_payload.string(), "--version", "1.3.1", "--key",
+                             key("k.pem"), "-o", key("modem-signed.bin")});
+  ASSERT_EQ(create.exit_code, 0) << create.err;
+  EXPECT_NE(create.out.find("signed modem envelope of a modem delta"), std::string::npos) << create.out;
+  auto verify = run_awsfota({"image", "verify", key("modem-signed.bin"), "--key", key("k.pub")});
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  auto info = run_awsfota({"image", "info", key("modem-signed.bin"), "--json"});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  auto j = nlohmann::json::parse(info.out);
+  EXPECT_EQ(j["kind"], "modem delta");
+  EXPECT_EQ(j["header"]["flags"], image::kModemDeltaEnvelopeFlag);
+  EXPECT_EQ(j["header"]["image_size"], 20000);
+  const auto bytes = read_file_bytes(key("modem-signed.bin"));
+  EXPECT_TRUE(std::equal(modem.begin(), modem.end(), bytes.begin() + 0x200));  // the payload, untouched
 }
 
 TEST_F(CliImage, CreatedImage_VerifiesWithLibraryVerifier) {
