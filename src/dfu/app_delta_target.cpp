@@ -15,6 +15,10 @@ AppDeltaTarget::AppDeltaTarget(BlockDevice& slot_a, BlockDevice& slot_b, BlockDe
                                const image::CryptoProvider& crypto, AppConfig config)
     : slots_{&slot_a, &slot_b}, staging_(staging), boot_(boot), crypto_(crypto), config_(std::move(config)) {}
 
+Expected<std::uint64_t, DfuError> AppDeltaTarget::prepare_fresh(std::optional<std::uint64_t> size) {
+  return detail::erase_for_transfer(staging_, size, "the delta staging area");
+}
+
 Expected<void, DfuError> AppDeltaTarget::begin(const TransferSpec& spec) {
   abort();
   if ((spec.allowed & kDeltaKind) == 0) return fail(DfuCause::TypeMismatch, "the job does not allow application deltas");

@@ -13,6 +13,13 @@ AppSlotTarget::AppSlotTarget(BlockDevice& slot_a, BlockDevice& slot_b, BootContr
 
 AppSlotTarget::~AppSlotTarget() = default;
 
+Expected<std::uint64_t, DfuError> AppSlotTarget::prepare_fresh(std::optional<std::uint64_t> size) {
+  auto st = boot_.status();
+  if (!st || st->state != BootState::Confirmed) return std::uint64_t{0};  // a pending trial's image stays too
+  return detail::erase_for_transfer(*slots_[static_cast<int>(other_slot(st->active))], size,
+                                    std::string("slot ") + to_string(other_slot(st->active)));
+}
+
 Expected<void, DfuError> AppSlotTarget::begin(const TransferSpec& spec) {
   abort();
   if ((spec.allowed & static_cast<image::ImageKindMask>(image::ImageKind::McuBoot)) == 0) {

@@ -124,6 +124,15 @@ Expected<void, DfuError> schedule_trial(BootControl& boot, std::optional<Slot> v
   return {};
 }
 
+Expected<std::uint64_t, DfuError> erase_for_transfer(BlockDevice& device, std::optional<std::uint64_t> size,
+                                                     const std::string& what) {
+  if (size && *size > device.size()) return std::uint64_t{0};
+  const std::uint64_t n = size.value_or(device.size());
+  if (auto r = device.erase(0, n); !r) return unexpected(io_error(r.error(), "erasing " + what));
+  if (auto r = device.sync(); !r) return unexpected(io_error(r.error(), "syncing " + what));
+  return n;
+}
+
 bool fill_head(std::span<std::uint8_t> head, std::uint64_t next, std::uint64_t size, std::span<const std::uint8_t> bytes) {
   if (next >= head.size()) return false;
   const std::size_t n = std::min(bytes.size(), head.size() - static_cast<std::size_t>(next));

@@ -3,7 +3,9 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
 
 #include "awsfota/dfu/block_device.hpp"
 #include "awsfota/dfu/boot_control.hpp"
@@ -47,6 +49,12 @@ Expected<void, DfuError> take_in_order(std::span<std::uint8_t> head, std::uint64
   next += part->size();
   return {};
 }
+
+// Prepares `device` for a fresh transfer: erases [0, n) and syncs, n = `size` or the whole device.
+// Returns n; 0 without erasing when `size` does not fit (begin() refuses that transfer, saying why).
+// `what` names the area in errors ("the staging area").
+Expected<std::uint64_t, DfuError> erase_for_transfer(BlockDevice& device, std::optional<std::uint64_t> size,
+                                                     const std::string& what);
 
 // An application target's schedule(): a trial boot of `verified_slot`, the slot whose image finish()
 // verified (none: nothing verified yet, BadState).

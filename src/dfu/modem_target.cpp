@@ -1,6 +1,7 @@
 #include "awsfota/dfu/modem_target.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "dfu/common.hpp"
 
@@ -30,7 +31,25 @@ class ModemPayloadReader final : public image::ByteReader {
 ModemTarget::ModemTarget(BlockDevice& staging, ModemBackend& backend, DfuEventSink events, ModemVerify verify)
     : staging_(staging), backend_(backend), events_(std::move(events)), verify_(std::move(verify)) {}
 
+// The modem's scratch area is erased before a fresh transfer writes to it, as the reference's modem
+// targets do; ErasePending and EraseDone bracket it.
+Expected<std::uint64_t, DfuError> ModemTarget::erase(std::optional<std::uint64_t> size) {
+  if (size && *size > staging_.size()) return std::uint64_t{0};  // begin() refuses it as TooLarge
+  if (events_) events_(DfuEvent::ErasePending);
+  auto n = detail::erase_for_transfer(staging_, size, "the staging area");
+  if (n && events_) events_(DfuEvent::EraseDone);
+  return n;
+}
+
+Expected<std::uint64_t, DfuError> ModemTarget::prepare_fresh(std::optional<std::uint64_t> size) {
+  erased_for_ = 0;
+  auto n = erase(size);
+  if (n) erased_for_ = *n;
+  return n;
+}
+
 Expected<void, DfuError> ModemTarget::begin(const TransferSpec& spec) {
+  const std::uint64_t prepared = std::exchange(erased_for_, 0);
   abort();
   if ((spec.allowed & kModemKinds) == 0) return fail(DfuCause::TypeMismatch, "the job does not allow modem images");
   if (spec.size > staging_.size()) {
@@ -39,11 +58,9 @@ Expected<void, DfuError> ModemTarget::begin(const TransferSpec& spec) {
   }
   if (spec.resume_from > spec.size) return fail(DfuCause::BadState, "resume offset past the image size");
   spec_ = spec;
-  if (spec.resume_from == 0) {
-    if (events_) events_(DfuEvent::ErasePending);
-    if (auto r = staging_.erase(0, spec.size); !r) return unexpected(detail::io_error(r.error(), "erasing the staging area"));
-    if (auto r = staging_.sync(); !r) return unexpected(detail::io_error(r.error(), "syncing the staging area"));
-    if (events_) events_(DfuEvent::EraseDone);
+  // A fresh transfer needs an erased staging area, unless prepare_fresh() just made one.
+  if (spec.resume_from == 0 && prepared < spec.size) {
+    if (auto r = erase(spec.size); !r) return unexpected(r.error());
   }
   next_ = durable_ = spec.resume_from;
   const auto have = static_cast<std::size_t>(std::min<std::uint64_t>(spec.resume_from, head_.size()));

@@ -147,7 +147,7 @@ Expected<void, std::string> Device::Parts::build_targets() {
     if (!s) return unexpected(s.error());
     modem_staging = std::move(*s);
     modem.emplace(config.modem_dir);
-    // Erasing happens when the kind is known, inside the download: nothing for the engine to wait on.
+    // The engine hears of the erase from the staging's prepare(); the target's own events are logged.
     // The signing key covers modem images too: with one configured, only signed modem envelopes pass.
     modem_target = std::make_unique<dfu::ModemTarget>(
         *modem_staging, *modem,

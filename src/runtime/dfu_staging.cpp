@@ -110,6 +110,7 @@ void DfuStaging::remove_record() {
 void DfuStaging::prepare(const fota::PrepareStaging& request) {
   std::optional<dfu::DfuError> failed;
   std::uint64_t kept = 0;
+  bool fresh = false;
   {
     std::lock_guard lock(mutex_);
     reset();
@@ -122,12 +123,28 @@ void DfuStaging::prepare(const fota::PrepareStaging& request) {
     } else {
       // Nothing usable to keep: the download starts over (the engine learns it from `kept`).
       remove_record();
+      fresh = true;
     }
     kept = offset_;
   }
+  if (fresh && !failed) failed = prepare_fresh();
   if (!listener_) return;
   if (failed) listener_->on_failed(to_error_cause(failed->cause), failed->reason);
-  else listener_->on_staging_ready(false, kept);
+  else listener_->on_staging_ready(fresh, kept);
+}
+
+// A download that starts at 0 writes to an area that must be prepared first, and which one is only
+// known from its first bytes: every target this device has prepares its own (the application slot
+// target erases the inactive slot, the delta and modem targets their staging areas), bracketed by
+// ERASE_PENDING (here) and ERASE_DONE (the engine's, on staging ready with erased = true).
+std::optional<dfu::DfuError> DfuStaging::prepare_fresh() {
+  if (listener_) listener_->on_erase_pending();
+  std::lock_guard lock(mutex_);
+  for (Route* route : {&routes_.app, &routes_.app_delta, &routes_.modem}) {
+    if (!route->target) continue;
+    if (auto r = route->target->prepare_fresh(expected_size_); !r) return r.error();
+  }
+  return std::nullopt;
 }
 
 Expected<void, dfu::DfuError> DfuStaging::reopen(const Record& record, std::uint64_t resume_from) {

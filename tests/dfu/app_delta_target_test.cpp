@@ -51,6 +51,14 @@ class AppDelta : public ::testing::Test {
     }
     return t.finish();
   }
+  // The whole delta through a new target fails finish() with `cause`, and nothing can be scheduled.
+  void expect_refused(DfuCause cause) {
+    AppDeltaTarget t(slot_a_, slot_b_, staging_, boot_, crypto_, config_);
+    auto r = run(t);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().cause, cause) << r.error().reason;
+    EXPECT_FALSE(t.schedule());
+  }
   bool slot_b_holds_new_image(const FakeDevice& slot) const {
     return std::equal(new_image_.begin(), new_image_.end(), slot.bytes().begin());
   }
@@ -269,11 +277,7 @@ TEST_F(AppDelta, DeltaLargerThanTheStagingAreaIsTooLargeInBegin) {
 TEST_F(AppDelta, ResultSignedByAnotherKeyIsRefused) {
   auto other = make_signer(SignatureAlgorithm::EcdsaP256);
   config_.verify.key = other->public_key();
-  AppDeltaTarget t(slot_a_, slot_b_, staging_, boot_, crypto_, config_);
-  auto r = run(t);
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().cause, DfuCause::KeyMismatch);
-  EXPECT_FALSE(t.schedule());
+  expect_refused(DfuCause::KeyMismatch);
 }
 
 TEST_F(AppDelta, UnsignedResultIsMissingSignatureWhenAKeyIsConfigured) {
@@ -283,11 +287,19 @@ TEST_F(AppDelta, UnsignedResultIsMissingSignatureWhenAKeyIsConfigured) {
   auto d = awsfota::image::create_delta(old_image_, new_image_, crypto_, 3);
   ASSERT_TRUE(d);
   delta_ = *d;
+  expect_refused(DfuCause::MissingSignature);
+}
+
+TEST_F(AppDelta, PrepareFreshErasesTheStagingAreaAndNoSlot) {
   AppDeltaTarget t(slot_a_, slot_b_, staging_, boot_, crypto_, config_);
+  auto n = t.prepare_fresh(delta_.size());
+  ASSERT_TRUE(n) << n.error().reason;
+  EXPECT_EQ(*n, delta_.size());
+  EXPECT_EQ(staging_.erases, 1u);
+  EXPECT_EQ(slot_a_.erases + slot_b_.erases, 0u);
   auto r = run(t);
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().cause, DfuCause::MissingSignature);
-  EXPECT_FALSE(t.schedule());
+  ASSERT_TRUE(r) << r.error().reason;
+  EXPECT_TRUE(slot_b_holds_new_image(slot_b_));
 }
 
 TEST_F(AppDelta, ResultOlderThanTheRunningVersionIsDowngrade) {

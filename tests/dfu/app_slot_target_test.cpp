@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "awsfota/adapters/posix/block_device.hpp"
@@ -219,6 +220,34 @@ TEST_F(AppSlot, UnsignedImageIsMissingSignatureWhenAKeyIsConfigured) {
   EXPECT_EQ(r.error().cause, DfuCause::MissingSignature);
   EXPECT_FALSE(t.schedule());
   EXPECT_EQ(boot_.status()->state, BootState::Confirmed);  // no trial of it
+}
+
+// A fresh transfer erases the inactive slot first (ERASE_PENDING / ERASE_DONE around it in the
+// runtime); the running slot is never touched.
+TEST_F(AppSlot, PrepareFreshErasesTheInactiveSlotAndNeverTheRunningOne) {
+  slot_b_.set_bytes(std::vector<std::uint8_t>(kSlotSize, 0x5a));
+  AppSlotTarget t(slot_a_, slot_b_, boot_, crypto_, config_);
+  auto n = t.prepare_fresh(image_.size());
+  ASSERT_TRUE(n) << n.error().reason;
+  EXPECT_EQ(*n, image_.size());
+  EXPECT_EQ(slot_b_.erases, 1u);
+  EXPECT_EQ(slot_a_.erases, 0u);
+  EXPECT_TRUE(std::all_of(slot_b_.bytes().begin(), slot_b_.bytes().begin() + static_cast<std::ptrdiff_t>(image_.size()),
+                          [](std::uint8_t b) { return b != 0x5a; }));
+  EXPECT_TRUE(std::equal(old_image_.begin(), old_image_.end(), slot_a_.bytes().begin()));
+  ASSERT_TRUE(stage_whole_image(t));
+  EXPECT_TRUE(slot_b_holds_image());
+  EXPECT_EQ(*t.prepare_fresh(std::nullopt), kSlotSize);  // no size known: the whole slot
+  EXPECT_EQ(*t.prepare_fresh(kSlotSize + 1), 0u);        // too large: begin() will say so
+}
+
+TEST_F(AppSlot, PrepareFreshLeavesBothSlotsAloneWhileATrialIsPendingOrRuns) {
+  ASSERT_TRUE(boot_.request_trial(Slot::B));
+  AppSlotTarget t(slot_a_, slot_b_, boot_, crypto_, config_);
+  EXPECT_EQ(*t.prepare_fresh(image_.size()), 0u);  // B holds the image the next boot tries
+  ASSERT_TRUE(run_boot_step(store_));
+  EXPECT_EQ(*t.prepare_fresh(image_.size()), 0u);  // A is the running trial's fallback
+  EXPECT_EQ(slot_a_.erases + slot_b_.erases, 0u);
 }
 
 TEST_F(AppSlot, GapsAndExcessBytesAreRefusedRepeatsSkipped) {

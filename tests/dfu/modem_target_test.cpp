@@ -243,3 +243,28 @@ TEST_F(ModemSigned, EnvelopeWhoseFlagNamesAnotherModemKindThanItsPayloadIsInvali
   EXPECT_NE(done.error().reason.find("full modem image"), std::string::npos) << done.error().reason;
   EXPECT_FALSE(t.schedule());
 }
+
+// The runtime prepares the staging area before the download (ERASE_PENDING / ERASE_DONE then); the
+// begin() at offset 0 that follows does not erase it a second time.
+TEST(ModemTarget, PrepareFreshErasesOnceAndTheFreshBeginDoesNotEraseAgain) {
+  TempDir dir;
+  FakeDevice staging(100000, 0);
+  awsfota::posix::SimulatedModem modem(dir.path());
+  std::vector<DfuEvent> events;
+  ModemTarget t(staging, modem, [&](DfuEvent e) { events.push_back(e); });
+  const auto image = full_modem_image(30000);
+  auto n = t.prepare_fresh(image.size());
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, image.size());
+  EXPECT_EQ(events, (std::vector<DfuEvent>{DfuEvent::ErasePending, DfuEvent::EraseDone}));
+  ASSERT_TRUE(t.begin(spec(image.size())));
+  EXPECT_EQ(staging.erases, 1u);
+  EXPECT_EQ(events.size(), 2u);
+  ASSERT_TRUE(t.write(0, image));
+  ASSERT_TRUE(t.finish());
+  // A second fresh begin without a new preparation erases again.
+  ASSERT_TRUE(t.begin(spec(image.size())));
+  EXPECT_EQ(staging.erases, 2u);
+  EXPECT_EQ(*t.prepare_fresh(200000), 0u);  // larger than the area: begin() refuses it, nothing erased
+  EXPECT_EQ(staging.erases, 2u);
+}

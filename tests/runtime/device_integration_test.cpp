@@ -3,6 +3,7 @@
 // in-memory MQTT transport. A reboot is the Device destroyed, the boot step run, and a new Device.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -502,6 +503,55 @@ TEST_F(DeviceCycle, ModemImageIsInstalledOnlyInTheSignedEnvelopeWhenAKeyIsConfig
   device->confirm();
   ASSERT_TRUE(run_until([&] { return job_status("job-signed") == "SUCCEEDED"; }));
   EXPECT_EQ(read_prefix(dir.path() / "state" / "modem" / "firmware.bin", modem_image.size() + 1), modem_image);
+}
+
+// The event names in order, each run of DL_PROGRESS as one.
+std::vector<std::string_view> event_names(const std::vector<fota::Event>& events) {
+  std::vector<std::string_view> names;
+  for (const auto& e : events) {
+    if (names.empty() || names.back() != fota::to_string(e.kind)) names.push_back(fota::to_string(e.kind));
+  }
+  return names;
+}
+
+// A fresh download erases what it is about to write before its first byte lands: ERASE_PENDING and
+// ERASE_DONE come between START and the first DL_PROGRESS, as in the reference (the inactive slot,
+// for the job's size, and the modem's staging area are prepared). A resume keeps its staged bytes and
+// erases nothing. DONE comes only after the new image was confirmed.
+TEST_F(DeviceCycle, EraseEventsBracketAFreshDownloadsPreparationAndNotAResume) {
+  start_nginx("    limit_rate 2m;\n");  // time to stop in the middle
+  auto image = make_image(random_bytes(2 * 1024 * 1024, 37), {1, 0, 1, 0});
+  offer("job-e", image, "1.0.1");
+  const std::vector<std::uint8_t> stale(3 * 1024 * 1024, 0x5a);  // an old image in slot B
+  std::ofstream(dir.path() / "state" / "slot-b.img", std::ios::binary)
+      .write(reinterpret_cast<const char*>(stale.data()), static_cast<std::streamsize>(stale.size()));
+
+  start_device(modem_config("1.0.0"));
+  device->on_connected();
+  ASSERT_TRUE(run_until([&] { return !events.empty() && events.back().kind == fota::EventKind::DlProgress &&
+                                     events.back().percent >= 30; }));
+  EXPECT_EQ(event_names(events), (std::vector<std::string_view>{"START", "ERASE_PENDING", "ERASE_DONE", "DL_PROGRESS"}));
+  for (const auto& e : events) EXPECT_EQ(e.job_id, "job-e");
+  // Erased for the job's size (zeros on a file), not past it; not yet written near the end.
+  const auto slot_b = read_prefix(dir.path() / "state" / "slot-b.img", stale.size());
+  ASSERT_EQ(slot_b.size(), stale.size());
+  EXPECT_TRUE(std::all_of(slot_b.begin() + static_cast<std::ptrdiff_t>(image.size()) - 4096,
+                          slot_b.begin() + static_cast<std::ptrdiff_t>(image.size()), [](std::uint8_t b) { return b == 0; }));
+  EXPECT_EQ(slot_b[image.size()], 0x5a);
+  power_off();  // the process dies mid-download
+
+  events.clear();
+  start_device(modem_config("1.0.0"));
+  device->on_connected();
+  ASSERT_TRUE(run_until([&] { return reboot_requested; })) << "job " << job_status("job-e");
+  EXPECT_EQ(event_names(events), (std::vector<std::string_view>{"START", "DL_PROGRESS", "REBOOT_REQUESTED"}));
+  EXPECT_EQ(events.front().message, "resumed");
+
+  events.clear();
+  confirm_after_reboot("job-e", "1.0.1");
+  ASSERT_TRUE(run_until([&] { return !events.empty() && events.back().kind == fota::EventKind::Done; }, 10s));
+  EXPECT_EQ(event_names(events), (std::vector<std::string_view>{"CONFIRMED", "DONE"}));  // the trial run
+  EXPECT_EQ(read_prefix(dir.path() / "state" / "slot-b.img", image.size()), image);
 }
 
 }  // namespace

@@ -16,6 +16,11 @@ using fota::ErrorCause;
 class ScriptedTarget final : public dfu::DfuTarget {
  public:
   explicit ScriptedTarget(image::ImageKind kind) : kind_(kind) {}
+  Expected<std::uint64_t, dfu::DfuError> prepare_fresh(std::optional<std::uint64_t> size) override {
+    prepares.push_back(size);
+    if (prepare_error) return unexpected(*prepare_error);
+    return size.value_or(device.size());
+  }
   Expected<void, dfu::DfuError> begin(const dfu::TransferSpec& spec) override {
     begins.push_back(spec);
     next = spec.resume_from;
@@ -50,6 +55,8 @@ class ScriptedTarget final : public dfu::DfuTarget {
   std::uint64_t synced_behind = 0;  // what a background sync made durable since the last commit
   std::optional<image::Sha256Digest> staged;  // what the target says it read back
   std::vector<dfu::TransferSpec> begins;
+  std::vector<std::optional<std::uint64_t>> prepares;
+  std::optional<dfu::DfuError> prepare_error;
   std::uint64_t next = 0;
   int commits = 0, finishes = 0, schedules = 0, aborts = 0;
   std::optional<dfu::DfuError> write_error, finish_error;
@@ -147,7 +154,10 @@ TEST(DfuStaging, PicksTheAppTargetFromTheFirst32BytesAndWritesEverythingInOrder)
   StagingRig rig;
   auto file = file_of(image::ImageKind::McuBoot, 100);
   rig.staging->prepare({.job_id = "j1", .expected_size = 100});
-  EXPECT_EQ(rig.results.seen, std::vector<std::string>{"ready"});
+  // A fresh download: every target prepared its area for 100 bytes, between the two erase events.
+  EXPECT_EQ(rig.results.seen, (std::vector<std::string>{"erase_pending", "ready(erased)"}));
+  EXPECT_EQ(rig.app.prepares, (std::vector<std::optional<std::uint64_t>>{100}));
+  EXPECT_EQ(rig.modem.prepares, (std::vector<std::optional<std::uint64_t>>{100}));
   ASSERT_TRUE(rig.staging->write(as_bytes(std::span(file).first(20))));
   EXPECT_TRUE(rig.app.begins.empty());  // 20 bytes cannot tell the kind yet
   EXPECT_EQ(rig.staging->offset(), 20u);
@@ -202,6 +212,17 @@ TEST(DfuStaging, AKindWithoutATargetOnThisDeviceIsATypeMismatch) {
   EXPECT_EQ(rig.staging->failure_cause(), ErrorCause::TypeMismatch);
 }
 
+// A target that cannot prepare its area (a full disk, an I/O error) fails the preparation with its
+// cause, after ERASE_PENDING and without a staging-ready report.
+TEST(DfuStaging, AFailedEraseFailsThePreparationWithItsCause) {
+  StagingRig rig;
+  rig.modem.prepare_error = dfu::DfuError{dfu::DfuCause::NoSpace, "erasing the staging area: no space"};
+  rig.staging->prepare({.job_id = "j1", .expected_size = 100});
+  EXPECT_EQ(rig.results.seen, (std::vector<std::string>{"erase_pending", "failed"}));
+  EXPECT_EQ(rig.results.cause, ErrorCause::NoSpace);
+  EXPECT_EQ(rig.results.detail, "erasing the staging area: no space");
+}
+
 TEST(DfuStaging, CommitsAtTheIntervalAndReportsOnlyCommittedBytesAsDurable) {
   StagingRig rig;
   auto file = file_of(image::ImageKind::McuBoot, 100);
@@ -238,8 +259,12 @@ TEST(DfuStaging, AfterARestartPrepareReopensTheRecordedTargetAtTheKeptOffset) {
   ASSERT_EQ(kept, 40u);
   rig.make();  // the process restarts
   rig.results.seen.clear();
+  rig.app.prepares.clear();
+  rig.modem.prepares.clear();
   rig.staging->prepare({.job_id = "j1", .expected_size = 100, .keep_bytes = kept});
-  EXPECT_EQ(rig.results.seen, std::vector<std::string>{"ready"});
+  EXPECT_EQ(rig.results.seen, std::vector<std::string>{"ready"});  // kept bytes: no erase
+  EXPECT_TRUE(rig.app.prepares.empty());
+  EXPECT_TRUE(rig.modem.prepares.empty());
   EXPECT_EQ(rig.results.kept, kept);
   ASSERT_EQ(rig.app.begins.size(), 2u);
   EXPECT_EQ(rig.app.begins[1].resume_from, kept);
@@ -262,8 +287,11 @@ TEST(DfuStaging, WithoutAUsableRecordNothingIsKeptAndTheEngineHearsIt) {
     ASSERT_TRUE(rig.feed(file));
     rig.make();  // the process restarts
     if (record_lost) std::filesystem::remove(rig.dir.path() / "staging.record");
+    rig.results.seen.clear();
     rig.staging->prepare({.job_id = "j1", .expected_size = 100, .keep_bytes = 80});
-    EXPECT_EQ(rig.results.seen.back(), "ready");
+    // Starting over at 0 writes the areas afresh: they are prepared again.
+    EXPECT_EQ(rig.results.seen, (std::vector<std::string>{"erase_pending", "ready(erased)"}));
+    EXPECT_EQ(rig.app.prepares.size(), 2u);  // the first run's and this one
     EXPECT_EQ(rig.results.kept, 0u);
     EXPECT_EQ(rig.staging->offset(), 0u);  // the download starts over
     EXPECT_EQ(rig.app.begins.size(), 1u);  // only the first run's

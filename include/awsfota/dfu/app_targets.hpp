@@ -46,6 +46,10 @@ class AppSlotTarget final : public DfuTarget {
  public:
   AppSlotTarget(BlockDevice& slot_a, BlockDevice& slot_b, BootControl& boot, const image::CryptoProvider& crypto,
                 AppConfig config);
+  // Erases the inactive slot (the first `size` bytes, or all of it) while nothing is on trial: the
+  // old image there goes before the first byte of the new one lands. 0 when a trial or a rejected
+  // image runs (the slot must not be touched; begin() says why).
+  [[nodiscard]] Expected<std::uint64_t, DfuError> prepare_fresh(std::optional<std::uint64_t> size) override;
   [[nodiscard]] Expected<void, DfuError> begin(const TransferSpec& spec) override;
   [[nodiscard]] Expected<void, DfuError> write(std::uint64_t offset, std::span<const std::uint8_t> bytes) override;
   [[nodiscard]] Expected<std::uint64_t, DfuError> commit() override;
@@ -107,6 +111,8 @@ class AppDeltaTarget final : public DfuTarget {
  public:
   AppDeltaTarget(BlockDevice& slot_a, BlockDevice& slot_b, BlockDevice& staging, BootControl& boot,
                  const image::CryptoProvider& crypto, AppConfig config);
+  // Erases the staging area (the first `size` bytes, or all of it); the slots are not touched.
+  [[nodiscard]] Expected<std::uint64_t, DfuError> prepare_fresh(std::optional<std::uint64_t> size) override;
   [[nodiscard]] Expected<void, DfuError> begin(const TransferSpec& spec) override;
   [[nodiscard]] Expected<void, DfuError> write(std::uint64_t offset, std::span<const std::uint8_t> bytes) override;
   [[nodiscard]] Expected<std::uint64_t, DfuError> commit() override;

@@ -51,6 +51,9 @@ struct ModemVerify {
 class ModemTarget final : public DfuTarget {
  public:
   ModemTarget(BlockDevice& staging, ModemBackend& backend, DfuEventSink events, ModemVerify verify = {});
+  // Erases the staging area for a fresh transfer (ErasePending, EraseDone), so that the next
+  // begin() at offset 0 of at most that many bytes need not erase again.
+  [[nodiscard]] Expected<std::uint64_t, DfuError> prepare_fresh(std::optional<std::uint64_t> size) override;
   [[nodiscard]] Expected<void, DfuError> begin(const TransferSpec& spec) override;
   [[nodiscard]] Expected<void, DfuError> write(std::uint64_t offset, std::span<const std::uint8_t> bytes) override;
   [[nodiscard]] Expected<std::uint64_t, DfuError> commit() override;
@@ -60,6 +63,7 @@ class ModemTarget final : public DfuTarget {
 
  private:
   Expected<void, DfuError> check_head();
+  Expected<std::uint64_t, DfuError> erase(std::optional<std::uint64_t> size);
   Expected<void, DfuError> verify_envelope(FinishedImage& out);
 
   BlockDevice& staging_;
@@ -67,6 +71,7 @@ class ModemTarget final : public DfuTarget {
   DfuEventSink events_;
   ModemVerify verify_;
   TransferSpec spec_;
+  std::uint64_t erased_for_ = 0;   // prepare_fresh() erased this much, nothing written since
   bool envelope_ = false;          // the staged file is a signed modem envelope
   std::uint64_t payload_offset_ = 0, payload_size_ = 0;  // the modem image in the staged file
   bool active_ = false;

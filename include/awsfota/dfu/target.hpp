@@ -74,6 +74,10 @@ enum class DfuEvent { ErasePending, EraseDone };
 using DfuEventSink = std::function<void(DfuEvent)>;
 
 // Contract:
+// - prepare_fresh(size): before a transfer that starts at offset 0 (none of its bytes kept), erase or
+//   otherwise prepare the area it will be written to, for `size` bytes (none: the whole area). Returns
+//   how many bytes it erased; 0 when the target needs no preparation (the default) or cannot write
+//   now (begin() then says why). A later begin() at offset 0 need not prepare again.
 // - begin() checks what can be checked before any byte is written (size against capacity, resume
 //   offset); it may be called again to restart after abort().
 // - write(offset, bytes): offset may repeat bytes already written (they are skipped) but must not
@@ -96,6 +100,9 @@ using DfuEventSink = std::function<void(DfuEvent)>;
 class DfuTarget {
  public:
   virtual ~DfuTarget() = default;
+  [[nodiscard]] virtual Expected<std::uint64_t, DfuError> prepare_fresh(std::optional<std::uint64_t> /*size*/) {
+    return std::uint64_t{0};
+  }
   [[nodiscard]] virtual Expected<void, DfuError> begin(const TransferSpec& spec) = 0;
   [[nodiscard]] virtual Expected<void, DfuError> write(std::uint64_t offset, std::span<const std::uint8_t> bytes) = 0;
   [[nodiscard]] virtual Expected<std::uint64_t, DfuError> commit() = 0;

@@ -5,7 +5,10 @@
 // delta target, a modem delta or full modem image to the modem target (each a Route). Until those
 // bytes are in it buffers them. The pick is written to a small record file (durably, before the first
 // commit), so after a restart prepare(keep_bytes) or verify() reopens the same target at the same
-// offset; with no record there is nothing worth keeping and the download restarts at 0.
+// offset; with no record there is nothing worth keeping and the download restarts at 0. A download
+// that starts at 0 is prepared first: on_erase_pending(), every route's target prepare_fresh() (the
+// inactive slot, the delta and modem staging areas erased for the job's size), on_staging_ready(true,
+// 0). One that keeps staged bytes erases nothing: on_staging_ready(false, kept).
 //
 //   DfuStaging staging({.app = {&app_target, slot_of_app}, .modem = {&modem_target, modem_staging}},
 //                      crypto, {.record_path = dir / "staging.record", .commit_interval = 1 << 20});
@@ -105,6 +108,7 @@ class DfuStaging final : public fota::DfuTarget, public StagingSink {
   Route* route_for(image::ImageKind kind);
   Expected<void, dfu::DfuError> pick(std::uint64_t resume_from);   // from head_ (or record_)
   Expected<void, dfu::DfuError> reopen(const Record& record, std::uint64_t resume_from);
+  std::optional<dfu::DfuError> prepare_fresh();  // engine thread, no lock held
   Expected<std::string, dfu::DfuError> staged_file_sha256(std::uint64_t size);
   Expected<void, dfu::DfuError> check_sha256(const std::string& hex, std::uint64_t size);
   std::string fail(const dfu::DfuError& error);  // records the cause, returns the sentence
