@@ -9,5 +9,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::span<const std::uint8_t> bytes(data, size < kDetectBytes ? size : kDetectBytes);
   (void)detect_kind(bytes);
   (void)check_kind(bytes, ImageKind::McuBoot | ImageKind::AppDelta);
+  (void)is_mcuboot_envelope(bytes);
   return 0;
 }
