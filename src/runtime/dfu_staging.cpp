@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 #include <system_error>
+#include <utility>
 
 #include "awsfota/adapters/posix/block_device.hpp"
 #include "awsfota/image/kind.hpp"
@@ -140,8 +141,12 @@ void DfuStaging::prepare(const fota::PrepareStaging& request) {
 std::optional<dfu::DfuError> DfuStaging::prepare_fresh() {
   if (listener_) listener_->on_erase_pending();
   std::lock_guard lock(mutex_);
-  for (Route* route : {&routes_.app, &routes_.app_delta, &routes_.modem}) {
-    if (!route->target) continue;
+  const std::pair<Route*, image::ImageKindMask> routes[] = {
+      {&routes_.app, static_cast<image::ImageKindMask>(image::ImageKind::McuBoot)},
+      {&routes_.app_delta, static_cast<image::ImageKindMask>(image::ImageKind::AppDelta)},
+      {&routes_.modem, image::ImageKind::ModemDelta | image::ImageKind::FullModem}};
+  for (const auto& [route, kinds] : routes) {
+    if (!route->target || (kinds & options_.allowed) == 0) continue;  // never written by this device
     if (auto r = route->target->prepare_fresh(expected_size_); !r) return r.error();
   }
   return std::nullopt;

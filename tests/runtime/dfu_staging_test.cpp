@@ -223,6 +223,16 @@ TEST(DfuStaging, AFailedEraseFailsThePreparationWithItsCause) {
   EXPECT_EQ(rig.results.detail, "erasing the staging area: no space");
 }
 
+TEST(DfuStaging, AreasOfKindsTheDeviceDoesNotTakeAreNotPrepared) {
+  StagingRig rig;
+  rig.allowed = static_cast<image::ImageKindMask>(image::ImageKind::McuBoot);
+  rig.make();
+  rig.staging->prepare({.job_id = "j1"});  // no size in the document: the whole area
+  EXPECT_EQ(rig.results.seen, (std::vector<std::string>{"erase_pending", "ready(erased)"}));
+  EXPECT_EQ(rig.app.prepares, (std::vector<std::optional<std::uint64_t>>{std::nullopt}));
+  EXPECT_TRUE(rig.modem.prepares.empty());
+}
+
 TEST(DfuStaging, CommitsAtTheIntervalAndReportsOnlyCommittedBytesAsDurable) {
   StagingRig rig;
   auto file = file_of(image::ImageKind::McuBoot, 100);
