@@ -107,5 +107,8 @@ function(awsfota_install_package)
   string(REGEX REPLACE "/$" "" pc_to_prefix "${pc_to_prefix}")
   set(AWSFOTA_PC_PREFIX "\${pcfiledir}/${pc_to_prefix}")
   configure_file(${PROJECT_SOURCE_DIR}/cmake/awsfota.pc.in ${PROJECT_BINARY_DIR}/awsfota.pc @ONLY)
-  install(FILES ${PROJECT_BINARY_DIR}/awsfota.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT dev)
+  # The C API's (include/awsfota/aws_fota.h): the same libraries, flags a C compiler takes.
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/awsfota-c.pc.in ${PROJECT_BINARY_DIR}/awsfota-c.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/awsfota.pc ${PROJECT_BINARY_DIR}/awsfota-c.pc
+    DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT dev)
 endfunction()
