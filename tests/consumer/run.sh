@@ -10,15 +10,9 @@ trap 'rm -rf "$work"' EXIT
 prefix=$work/prefix
 log=$work/log
 
-step() {  # step DESCRIPTION COMMAND...: quiet on success, the whole output on failure
-  local what=$1
-  shift
-  if ! "$@" >"$log" 2>&1; then
-    echo "consumer: $what failed:"
-    cat "$log"
-    exit 1
-  fi
-}
+step_tag=consumer step_log=$log
+# shellcheck source=../support/step.sh
+. "$(dirname "$0")/../support/step.sh"
 
 prefix_path=()
 if [[ $build != --installed ]]; then
