@@ -35,7 +35,7 @@
  *   -ENOENT    aws_fota_init() before aws_fota_configure()
  *   -EALREADY  aws_fota_init() while initialized (aws_fota_deinit() first)
  *   -EPERM     aws_fota_confirm() / aws_fota_reject() when the running image is not on trial
- *   -EDEADLK   aws_fota_init() / aws_fota_deinit() from inside the event callback
+ *   -EDEADLK   aws_fota_configure() / aws_fota_init() / aws_fota_deinit() from inside the event callback
  *   -EIO       aws_fota_init() could not open or create something it was configured with (a slot
  *              file, the state folder, the signing key, the boot record): see aws_fota_last_error()
  *
@@ -65,8 +65,9 @@ enum aws_fota_evt_id {
   AWS_FOTA_EVT_ERASE_PENDING,  /* the staging area is being erased (can take a while) */
   AWS_FOTA_EVT_ERASE_DONE,     /* the staging area is erased */
   AWS_FOTA_EVT_DL_PROGRESS,    /* dl.progress: 0..100, once per whole percent received */
-  AWS_FOTA_EVT_REBOOT_REQUESTED, /* the image is verified and scheduled for a trial boot: reboot now.
-                                    Also after a failed trial (error.cause set) to go back. */
+  AWS_FOTA_EVT_REBOOT_REQUESTED, /* the image is verified and scheduled for a trial boot: reboot now
+                                    (the library never reboots by itself). Also after a failed trial
+                                    (error.cause set) to go back. */
   AWS_FOTA_EVT_CONFIRMED,      /* the running new image was confirmed; DONE follows once reported */
   AWS_FOTA_EVT_ROLLED_BACK,    /* the device came back on its old image after a trial */
   AWS_FOTA_EVT_CANCELED,       /* the job ended without an outcome from this device (canceled in the
