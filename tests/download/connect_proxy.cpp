@@ -9,20 +9,12 @@
 #include <array>
 #include <cstdio>
 
+#include "support/loopback.hpp"
+
 namespace awsfota::testing {
 namespace {
 
 constexpr int kPollMs = 100;  // how often the threads look at the stop flag
-
-bool send_all(int fd, const char* data, std::size_t n) {
-  while (n > 0) {
-    const ssize_t w = ::send(fd, data, n, MSG_NOSIGNAL);
-    if (w <= 0) return false;
-    data += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
-}
 
 // Reads the request head ("CONNECT host:port HTTP/1.1" and headers, up to the blank line).
 std::string read_head(int fd, const std::atomic<bool>& stop) {
@@ -37,32 +29,11 @@ std::string read_head(int fd, const std::atomic<bool>& stop) {
   return head;
 }
 
-int connect_loopback(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd >= 0 && ::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0) return fd;
-  if (fd >= 0) ::close(fd);
-  return -1;
-}
-
 }  // namespace
 
 ConnectProxy::ConnectProxy() {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0 ||
-      ::listen(listen_fd_, 4) != 0 || ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    if (listen_fd_ >= 0) ::close(listen_fd_);
-    listen_fd_ = -1;
-    return;
-  }
-  port_ = ntohs(a.sin_port);
+  listen_fd_ = listen_on_loopback(port_, 4);
+  if (listen_fd_ < 0) return;
   thread_ = std::thread([this] { serve(); });
 }
 
@@ -89,17 +60,17 @@ void ConnectProxy::tunnel(int client) {
   unsigned port = 0;
   if (std::sscanf(head.c_str(), "CONNECT 127.0.0.1:%u HTTP/1.", &port) != 1 || port == 0 || port > 65535) {
     const char bad[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
-    (void)send_all(client, bad, sizeof bad - 1);
+    (void)send_everything(client, bad, sizeof bad - 1);
     return;
   }
   const int server = connect_loopback(static_cast<std::uint16_t>(port));
   if (server < 0) {
     const char bad[] = "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n";
-    (void)send_all(client, bad, sizeof bad - 1);
+    (void)send_everything(client, bad, sizeof bad - 1);
     return;
   }
   const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
-  if (send_all(client, ok, sizeof ok - 1)) {
+  if (send_everything(client, ok, sizeof ok - 1)) {
     ++tunnels_;
     std::array<char, 16384> buf{};
     std::array<pollfd, 2> fds{pollfd{client, POLLIN, 0}, pollfd{server, POLLIN, 0}};
@@ -109,7 +80,7 @@ void ConnectProxy::tunnel(int client) {
       for (std::size_t i = 0; i < fds.size() && open; ++i) {
         if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
         const ssize_t r = ::recv(fds[i].fd, buf.data(), buf.size(), 0);
-        open = r > 0 && send_all(fds[1 - i].fd, buf.data(), static_cast<std::size_t>(r));
+        open = r > 0 && send_everything(fds[1 - i].fd, buf.data(), static_cast<std::size_t>(r));
       }
     }
   }

@@ -195,11 +195,7 @@ TEST(EngineScenario, FailedTrial_RequestsARebootBackToTheOldImage) {
 
 // Runs the first job until its new image is on trial, with the application's self-test held back.
 void run_into_trial(World& w) {
-  w.auto_confirm = false;
-  w.run();
-  w.add_job("job-1");
-  while (!w.running_trial && w.step()) {
-  }
+  w.run_into_trial("job-1");
   ASSERT_TRUE(w.running_trial);
   ASSERT_EQ(w.engine->state(), State::Trial);
 }

@@ -11,11 +11,7 @@ namespace {
 
 // The first job until the device has rebooted into its trial, before this boot's MQTT session.
 void boot_into_unconfirmed_trial(World& w) {
-  w.auto_confirm = false;
-  w.run();
-  w.add_job("job-1");
-  while (!w.running_trial && w.step()) {
-  }
+  w.run_into_trial("job-1");
   ASSERT_TRUE(w.running_trial);
   ASSERT_EQ(w.engine->state(), State::Trial);
 }

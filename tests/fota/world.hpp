@@ -153,6 +153,15 @@ struct World {
     while (staged < 500 && step()) {
     }
   }
+  // Takes `id` until the device has rebooted into its trial, with the application's self-test held back
+  // (auto_confirm off) and this boot's MQTT session not yet up.
+  void run_into_trial(const std::string& id) {
+    auto_confirm = false;
+    run();
+    add_job(id);
+    while (!running_trial && step()) {
+    }
+  }
   void add_job(const std::string& id, const std::string& doc = firmware_doc()) {
     deliver_all(service.add_job(ServiceJob{id, "QUEUED", 1, doc, {}}));
   }

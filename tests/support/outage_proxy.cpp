@@ -1,7 +1,5 @@
 #include "support/outage_proxy.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,6 +8,8 @@
 #include <chrono>
 #include <thread>
 #include <vector>
+
+#include "support/loopback.hpp"
 
 namespace awsfota::testing {
 namespace {
@@ -21,17 +21,6 @@ struct Relay {
   int server = -1;  // -1: accepted during a cut, never connected on
 };
 
-int connect_upstream(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd >= 0 && ::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0) return fd;
-  if (fd >= 0) ::close(fd);
-  return -1;
-}
-
 // Closes a socket; with `reset`, as a peer that lost the connection's state does: with a RST.
 void close_socket(int fd, bool reset) {
   if (fd < 0) return;
@@ -42,31 +31,11 @@ void close_socket(int fd, bool reset) {
   ::close(fd);
 }
 
-bool send_everything(int fd, const char* data, std::size_t n) {
-  while (n > 0) {
-    const ssize_t w = ::send(fd, data, n, MSG_NOSIGNAL);
-    if (w <= 0) return false;
-    data += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
-}
-
 }  // namespace
 
 OutageProxy::OutageProxy(std::uint16_t upstream_port) : upstream_port_(upstream_port) {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0 ||
-      ::listen(listen_fd_, 16) != 0 || ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    if (listen_fd_ >= 0) ::close(listen_fd_);
-    listen_fd_ = -1;
-    return;
-  }
-  port_ = ntohs(a.sin_port);
+  listen_fd_ = listen_on_loopback(port_, 16);
+  if (listen_fd_ < 0) return;
   thread_ = std::thread([this] { serve(); });
 }
 
@@ -141,7 +110,7 @@ void OutageProxy::serve() {
         if (cut) {
           ++connections_while_cut_;
           relays.push_back({client, -1});  // held: accepted, and nothing more
-        } else if (const int server = connect_upstream(upstream_port_); server >= 0) {
+        } else if (const int server = connect_loopback(upstream_port_); server >= 0) {
           relays.push_back({client, server});
         } else {
           close_socket(client, true);
