@@ -13,6 +13,14 @@ constexpr std::uint32_t kModemDeltaMagic = 0x7544656d;
 constexpr std::uint16_t kFullModemMagic = 0x84d2;
 constexpr std::uint32_t kSkippableMask = 0xFFFFFFF0;
 constexpr std::uint32_t kSkippableBase = 0x184D2A50;
+constexpr std::uint32_t kSquashfsMagic = 0x73717368;  // "hsqs"
+constexpr std::size_t kExtMagicOffset = 1080;          // superblock at 1024, s_magic at +56
+constexpr std::uint16_t kExtMagic = 0xEF53;
+
+std::uint32_t envelope_flags(std::span<const std::uint8_t> head) {
+  // The flags word is at offset 16 of the header (image/mcuboot.hpp).
+  return head.size() >= 20 ? detail::load_le32(head, 16) : 0;
+}
 }  // namespace
 
 const char* to_string(ImageKind kind) {
@@ -38,14 +46,27 @@ bool is_mcuboot_envelope(std::span<const std::uint8_t> head) {
   return head.size() >= 4 && detail::load_le32(head, 0) == kMcuBootMagic;
 }
 
+bool is_partition_image(std::span<const std::uint8_t> head) {
+  return is_mcuboot_envelope(head) && (envelope_flags(head) & kPartitionPayloadFlag) != 0 &&
+         detect_kind(head) == ImageKind::McuBoot;
+}
+
+std::string_view filesystem_name(std::span<const std::uint8_t> payload_head) {
+  if (payload_head.size() >= 4 && detail::load_le32(payload_head, 0) == kSquashfsMagic) return "squashfs";
+  if (payload_head.size() >= kExtMagicOffset + 2 && detail::load_le16(payload_head, kExtMagicOffset) == kExtMagic) {
+    return "ext2/3/4";
+  }
+  return {};
+}
+
 ImageKind detect_kind(std::span<const std::uint8_t> head) {
   using detail::load_le16;
   using detail::load_le32;
   if (is_mcuboot_envelope(head)) {
-    // The flags word is at offset 16 of the header (image/mcuboot.hpp).
-    const std::uint32_t flags = head.size() >= 20 ? load_le32(head, 16) : 0;
+    const std::uint32_t flags = envelope_flags(head);
     const std::uint32_t modem = flags & (kModemDeltaEnvelopeFlag | kFullModemEnvelopeFlag);
     if (modem == 0) return ImageKind::McuBoot;
+    if ((flags & kPartitionPayloadFlag) != 0) return ImageKind::Unknown;  // a modem image is no partition
     if (modem == kModemDeltaEnvelopeFlag) return ImageKind::ModemDelta;
     if (modem == kFullModemEnvelopeFlag) return ImageKind::FullModem;
     return ImageKind::Unknown;

@@ -11,6 +11,13 @@ std::vector<std::uint8_t> head_with(std::initializer_list<std::pair<std::size_t,
   for (auto [at, v] : bytes) h[at] = v;
   return h;
 }
+// An MCUboot header's first 32 bytes with these flags.
+std::vector<std::uint8_t> head_with_flags(std::uint32_t flags) {
+  auto h = head_with({{0, 0x3d}, {1, 0xb8}, {2, 0xf3}, {3, 0x96}});
+  for (int b = 0; b < 4; ++b) h[16 + static_cast<std::size_t>(b)] = static_cast<std::uint8_t>(flags >> (8 * b));
+  return h;
+}
+
 }  // namespace
 
 TEST(ImageKind_Detect, RecognisesMcuBootMagicAtZero) {
@@ -39,24 +46,45 @@ TEST(ImageKind_Detect, ForeignSkippableFrameIsUnknown) {
 
 // The signed modem envelope: an MCUboot header whose flags name the modem kind of its payload.
 TEST(ImageKind_Detect, McuBootHeaderWithAModemEnvelopeFlagIsThatModemKind) {
-  auto with_flags = [](std::uint32_t flags) {
-    auto h = head_with({{0, 0x3d}, {1, 0xb8}, {2, 0xf3}, {3, 0x96}});
-    for (int b = 0; b < 4; ++b) h[16 + static_cast<std::size_t>(b)] = static_cast<std::uint8_t>(flags >> (8 * b));
-    return h;
-  };
-  EXPECT_EQ(detect_kind(with_flags(kModemDeltaEnvelopeFlag)), ImageKind::ModemDelta);
-  EXPECT_EQ(detect_kind(with_flags(kFullModemEnvelopeFlag | 0x10)), ImageKind::FullModem);
-  EXPECT_EQ(detect_kind(with_flags(0x10)), ImageKind::McuBoot);  // MCUboot's own flags change nothing
-  EXPECT_EQ(detect_kind(with_flags(kModemDeltaEnvelopeFlag | kFullModemEnvelopeFlag)), ImageKind::Unknown);
-  EXPECT_TRUE(is_mcuboot_envelope(with_flags(kFullModemEnvelopeFlag)));
+  EXPECT_EQ(detect_kind(head_with_flags(kModemDeltaEnvelopeFlag)), ImageKind::ModemDelta);
+  EXPECT_EQ(detect_kind(head_with_flags(kFullModemEnvelopeFlag | 0x10)), ImageKind::FullModem);
+  EXPECT_EQ(detect_kind(head_with_flags(0x10)), ImageKind::McuBoot);  // MCUboot's own flags change nothing
+  EXPECT_EQ(detect_kind(head_with_flags(kModemDeltaEnvelopeFlag | kFullModemEnvelopeFlag)), ImageKind::Unknown);
+  EXPECT_TRUE(is_mcuboot_envelope(head_with_flags(kFullModemEnvelopeFlag)));
   EXPECT_FALSE(is_mcuboot_envelope(head_with({{0, 0xd2}, {1, 0x84}})));
   EXPECT_EQ(modem_envelope_flag(ImageKind::ModemDelta), kModemDeltaEnvelopeFlag);
   EXPECT_EQ(modem_envelope_flag(ImageKind::FullModem), kFullModemEnvelopeFlag);
   EXPECT_EQ(modem_envelope_flag(ImageKind::McuBoot), 0u);
   // A job that allows only application images refuses a modem envelope as TYPE_MISMATCH.
-  auto r = check_kind(with_flags(kFullModemEnvelopeFlag), ImageKind::McuBoot | ImageKind::AppDelta);
+  auto r = check_kind(head_with_flags(kFullModemEnvelopeFlag), ImageKind::McuBoot | ImageKind::AppDelta);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, KindErrorCode::TypeMismatch);
+}
+
+// The partition image: an application image (kind McuBoot) with the partition flag; never a modem image.
+TEST(ImageKind_Detect, PartitionFlagKeepsTheApplicationKindAndExcludesTheModemFlags) {
+  EXPECT_EQ(detect_kind(head_with_flags(kPartitionPayloadFlag)), ImageKind::McuBoot);
+  EXPECT_TRUE(is_partition_image(head_with_flags(kPartitionPayloadFlag | 0x10)));
+  EXPECT_FALSE(is_partition_image(head_with_flags(0x10)));
+  EXPECT_EQ(detect_kind(head_with_flags(kPartitionPayloadFlag | kFullModemEnvelopeFlag)), ImageKind::Unknown);
+  EXPECT_FALSE(is_partition_image(head_with_flags(kPartitionPayloadFlag | kModemDeltaEnvelopeFlag)));
+  // The flags word is cut off: not a partition image, and nothing read past the end.
+  const auto flagged = head_with_flags(kPartitionPayloadFlag);
+  EXPECT_FALSE(is_partition_image(std::span(flagged).first(18)));
+  // A job that allows application images takes it.
+  EXPECT_TRUE(check_kind(head_with_flags(kPartitionPayloadFlag), ImageKind::McuBoot | ImageKind::AppDelta));
+}
+
+TEST(ImageKind_Filesystem, ExtAndSquashfsAreRecognisedByTheirSuperblockMagic) {
+  std::vector<std::uint8_t> fs(kFilesystemDetectBytes, 0);
+  EXPECT_EQ(filesystem_name(fs), "");
+  fs[1080] = 0x53;
+  fs[1081] = 0xef;
+  EXPECT_EQ(filesystem_name(fs), "ext2/3/4");
+  EXPECT_EQ(filesystem_name(std::span(fs).first(1081)), "");  // magic cut off
+  const std::uint8_t squashfs[] = {'h', 's', 'q', 's', 4, 0};
+  EXPECT_EQ(filesystem_name(squashfs), "squashfs");
+  EXPECT_EQ(filesystem_name(std::span(squashfs).first(3)), "");
 }
 
 TEST(ImageKind_Detect, EmptyAndTinyInputsAreUnknownWithoutReadingPastTheEnd) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "awsfota/expected.hpp"
 
@@ -19,7 +20,7 @@ namespace awsfota::image {
 // FULL_MODEM=4) so that masks mean the same; AppDelta is this project's addition.
 enum class ImageKind : std::uint32_t {
   Unknown = 0,
-  McuBoot = 1,     // LE u32 at 0 == 0x96f3b83d (and neither modem envelope flag set)
+  McuBoot = 1,     // LE u32 at 0 == 0x96f3b83d (and neither modem envelope flag set); also a partition image
   ModemDelta = 2,  // LE u32 at 4 == 0x7544656d, or a signed modem envelope with kModemDeltaEnvelopeFlag
   FullModem = 4,   // LE u16 at 0 == 0x84d2, or a signed modem envelope with kFullModemEnvelopeFlag
   AppDelta = 8,    // zstd skippable frame (0x184D2A50..5F) whose content starts with "AWSFOTAD"
@@ -50,6 +51,24 @@ inline constexpr std::uint32_t kFullModemEnvelopeFlag = 0x00020000;
 
 // The envelope flag for a modem kind's payload (0 for other kinds).
 [[nodiscard]] std::uint32_t modem_envelope_flag(ImageKind payload_kind);
+
+// The partition image (this project's): an application image (kind McuBoot) whose payload is a whole
+// partition, such as an ext4 or squashfs root filesystem. The flag tells the device to write the
+// payload alone to the inactive partition, starting at its byte 0 so that a kernel can mount it, and
+// to keep the header and TLVs in a side record (docs/images.md, "Partition images"). Like the modem
+// flags it is a header bit MCUboot does not use, so it is signed and seen in the first 32 bytes. It
+// never comes with a modem flag (such a header is Unknown).
+inline constexpr std::uint32_t kPartitionPayloadFlag = 0x00040000;
+
+// Whether the file that starts with `head` is a partition image (an MCUboot envelope with the flag).
+[[nodiscard]] bool is_partition_image(std::span<const std::uint8_t> head);
+
+// The filesystem that a partition payload starting with `payload_head` holds, as a short name
+// ("ext2/3/4", "squashfs"), or empty when it is none of those. Looks at the first 1082 bytes (the
+// ext superblock's magic 0xEF53 is at 1080; squashfs' "hsqs" at 0). For tools and messages: the
+// device does not require a known filesystem.
+[[nodiscard]] std::string_view filesystem_name(std::span<const std::uint8_t> payload_head);
+inline constexpr std::size_t kFilesystemDetectBytes = 1082;
 
 // Whether the file that starts with `head` is in an MCUboot envelope (an application image or a signed
 // modem envelope): then image::verify_image() checks it.
