@@ -7,17 +7,41 @@ namespace awsfota::dfu {
 
 using detail::fail;
 
+namespace {
+// What a failed verification erases at the start of a partition: the superblocks of ext2/3/4 (1 KiB),
+// squashfs, XFS and erofs (0 or 1 KiB) and btrfs (64 KiB) are all inside.
+constexpr std::uint64_t kDistrustBytes = 1 << 20;
+}  // namespace
+
 AppSlotTarget::AppSlotTarget(BlockDevice& slot_a, BlockDevice& slot_b, BootControl& boot,
                              const image::CryptoProvider& crypto, AppConfig config)
     : slots_{&slot_a, &slot_b}, boot_(boot), crypto_(crypto), config_(std::move(config)) {}
+
+AppSlotTarget::AppSlotTarget(BlockDevice& partition_a, BlockDevice& partition_b, BlockDevice& envelope_record,
+                             BootControl& boot, const image::CryptoProvider& crypto, AppConfig config)
+    : slots_{&partition_a, &partition_b},
+      envelope_record_(&envelope_record),
+      boot_(boot),
+      crypto_(crypto),
+      config_(std::move(config)) {}
 
 AppSlotTarget::~AppSlotTarget() = default;
 
 Expected<std::uint64_t, DfuError> AppSlotTarget::prepare_fresh(std::optional<std::uint64_t> size) {
   auto st = boot_.status();
   if (!st || st->state != BootState::Confirmed) return std::uint64_t{0};  // a pending trial's image stays too
-  return detail::erase_for_transfer(*slots_[static_cast<int>(other_slot(st->active))], size,
-                                    std::string("slot ") + to_string(other_slot(st->active)));
+  BlockDevice& slot = *slots_[static_cast<int>(other_slot(st->active))];
+  const std::string name = std::string("slot ") + to_string(other_slot(st->active));
+  if (!envelope_record_) return detail::erase_for_transfer(slot, size, name);
+  // The partition gets the payload only, a little less than the file: erase what it can hold of it.
+  if (auto r = detail::erase_for_transfer(*envelope_record_, std::nullopt, "the envelope record"); !r) return r;
+  return detail::erase_for_transfer(slot, size ? std::optional(std::min(*size, slot.size())) : std::nullopt, name);
+}
+
+BlockDevice* AppSlotTarget::staged_device() {
+  if (!target_slot_) return nullptr;
+  if (split_) return split_.get();
+  return slots_[static_cast<int>(*target_slot_)];
 }
 
 Expected<void, DfuError> AppSlotTarget::begin(const TransferSpec& spec) {
@@ -27,10 +51,12 @@ Expected<void, DfuError> AppSlotTarget::begin(const TransferSpec& spec) {
   }
   auto slot = detail::inactive_slot(boot_);
   if (!slot) return unexpected(slot.error());
-  BlockDevice& dev = *slots_[static_cast<int>(*slot)];
-  if (spec.size > dev.size()) {
+  BlockDevice& slot_device = *slots_[static_cast<int>(*slot)];
+  // Partition slots: the payload goes to the partition, the rest to the record (exactly: check_header()).
+  const std::uint64_t capacity = slot_device.size() + (envelope_record_ ? envelope_record_->size() : 0);
+  if (spec.size > capacity) {
     return fail(DfuCause::TooLarge, "the image has " + std::to_string(spec.size) + " bytes, slot " + to_string(*slot) +
-                                        " holds " + std::to_string(dev.size()));
+                                        " holds " + std::to_string(capacity));
   }
   if (spec.resume_from > spec.size) {
     return fail(DfuCause::BadState, "resume offset " + std::to_string(spec.resume_from) + " is past the image size " +
@@ -38,6 +64,8 @@ Expected<void, DfuError> AppSlotTarget::begin(const TransferSpec& spec) {
   }
   spec_ = spec;
   target_slot_ = *slot;
+  if (envelope_record_) split_ = std::make_unique<SplitEnvelopeDevice>(*envelope_record_, slot_device);
+  BlockDevice& dev = *staged_device();
   next_ = durable_ = spec.resume_from;
   // Bytes already in the slot from before the interruption: recover the header copy from them.
   const auto have = static_cast<std::size_t>(std::min<std::uint64_t>(spec.resume_from, head_.size()));
@@ -55,11 +83,32 @@ Expected<void, DfuError> AppSlotTarget::check_header() {
   if (!kind) return unexpected(to_dfu_error(kind.error()));
   auto header = image::parse_header(head_, spec_.size);
   if (!header) return unexpected(to_dfu_error(header.error()));
+  if (auto r = check_form(*header); !r) return r;
   if (auto r = detail::check_downgrade(header->version, config_.running_version, config_.downgrade); !r) return r;
   head_checked_ = true;
   // parse_header() checked that the signed region fits in the file.
   signed_size_ = std::uint64_t{header->header_size} + header->image_size + header->protected_tlv_size;
   if (follower_) follower_->set_hash_end(signed_size_, spec_.size);
+  return {};
+}
+
+// Whole envelopes for slots, partition images for partitions; for a partition the header places the
+// payload, before any byte past the header's fields is written.
+Expected<void, DfuError> AppSlotTarget::check_form(const image::ImageHeader& header) {
+  const bool partition_image = (header.flags & image::kPartitionPayloadFlag) != 0;
+  if (partition_image && !envelope_record_) {
+    return fail(DfuCause::TypeMismatch, "the file is a partition image (a filesystem for a partition); this device's "
+                                        "slots hold whole MCUboot images");
+  }
+  if (!partition_image && envelope_record_) {
+    return fail(DfuCause::TypeMismatch, "the file is an MCUboot image without the partition flag; this device's slots "
+                                        "are partitions, which take partition images (awsfota image create --partition)");
+  }
+  if (split_) {
+    if (auto r = split_->set_layout(header.header_size, header.image_size, spec_.size); !r) {
+      return fail(DfuCause::TooLarge, "partition image for slot " + std::string(to_string(*target_slot_)) + ": " + r.error());
+    }
+  }
   return {};
 }
 
@@ -122,10 +171,19 @@ Expected<FinishedImage, DfuError> AppSlotTarget::finish() {
   }
   if (auto r = commit(); !r) return unexpected(r.error());  // settles the follower
   if (hash_error_) return unexpected(detail::io_error(*hash_error_, "hashing the slot"));
-  auto v = detail::verify_slot(*slots_[static_cast<int>(*target_slot_)], spec_.size, config_.verify, crypto_,
-                               config_.running_version, config_.downgrade, signed_region_);
+  auto v = detail::verify_slot(*staged_device(), spec_.size, config_.verify, crypto_, config_.running_version,
+                               config_.downgrade, signed_region_);
   if (v) finished_ = true;
+  else if (split_ && v.error().cause != DfuCause::Io) distrust_partition();
   return v;
+}
+
+// A payload that failed its check must not be mountable as it stands: its filesystem's superblock
+// goes. Nothing else depends on it (no trial is scheduled), so an error here changes nothing.
+void AppSlotTarget::distrust_partition() {
+  BlockDevice& partition = split_->partition();
+  const std::uint64_t n = std::min(kDistrustBytes, partition.size());
+  if (partition.erase(0, n)) (void)partition.sync();
 }
 
 Expected<void, DfuError> AppSlotTarget::schedule() {
@@ -134,6 +192,7 @@ Expected<void, DfuError> AppSlotTarget::schedule() {
 
 void AppSlotTarget::abort() {
   follower_.reset();
+  split_.reset();
   signed_region_.reset();
   file_sha256_.reset();
   hash_error_.reset();

@@ -6,6 +6,7 @@
 #include "awsfota/adapters/posix/block_device.hpp"
 #include "awsfota/dfu/app_targets.hpp"
 #include "dfu/fakes.hpp"
+#include "dfu/transfer_helpers.hpp"
 #include "image/image_test_util.hpp"
 
 using namespace awsfota::dfu;
@@ -29,20 +30,10 @@ class AppSlot : public ::testing::Test {
     config_.verify.key = signer_->public_key();
     config_.running_version = awsfota::image::ImageVersion{1, 0, 0, 0};
   }
-  TransferSpec spec(std::uint64_t resume = 0) const {
-    TransferSpec s;
-    s.size = image_.size();
-    s.allowed = ImageKind::McuBoot | ImageKind::AppDelta;
-    s.resume_from = resume;
-    return s;
-  }
+  TransferSpec spec(std::uint64_t resume = 0) const { return app_transfer(image_.size(), resume); }
   // Writes image_[from, to) in chunks of `chunk`.
   awsfota::Expected<void, DfuError> send(AppSlotTarget& t, std::size_t from, std::size_t to, std::size_t chunk = 4096) {
-    for (std::size_t at = from; at < to; at += chunk) {
-      auto r = t.write(at, std::span(image_).subspan(at, std::min(chunk, to - at)));
-      if (!r) return r;
-    }
-    return {};
+    return send_range(t, image_, from, to, chunk);
   }
   // begin(), all of image_, finish(): the verification's verdict.
   awsfota::Expected<FinishedImage, DfuError> stage_whole_image(AppSlotTarget& t) {

@@ -20,6 +20,7 @@
 #include "awsfota/dfu/block_device.hpp"
 #include "awsfota/dfu/boot_control.hpp"
 #include "awsfota/dfu/slot_follower.hpp"
+#include "awsfota/dfu/split_envelope.hpp"
 #include "awsfota/dfu/target.hpp"
 
 namespace awsfota::dfu {
@@ -42,10 +43,23 @@ struct AppConfig {
 // network), then key hash and signature. Why that hash is of the slot's content: slot_follower.hpp.
 // A begin() with resume_from = size (finish() again after a power loss) re-reads the whole slot.
 // Memory: a 32-byte header copy, the follower's 512 KiB buffer and, in finish(), the TLV area.
+//
+// Partition slots (the second constructor): the slots are partitions (block devices, or files standing
+// in for them) that take partition images only (image/kind.hpp, kPartitionPayloadFlag; an image
+// without the flag is TypeMismatch, as is a partition image for the first constructor's slots). The
+// payload lands at the inactive partition's byte 0, header and TLVs in `envelope_record` (a small
+// device of kSplitRecordSize bytes, synced with the partition at every commit), through a
+// SplitEnvelopeDevice: streaming, resume, read-back hash and verification are the same as above. An
+// image whose verification fails has the first MiB of the partition erased, so that no filesystem
+// there can be mounted by mistake; the running partition is never written.
+//
+//   AppSlotTarget target(rootfs_a, rootfs_b, envelope_record, boot, crypto, cfg);
 class AppSlotTarget final : public DfuTarget {
  public:
   AppSlotTarget(BlockDevice& slot_a, BlockDevice& slot_b, BootControl& boot, const image::CryptoProvider& crypto,
                 AppConfig config);
+  AppSlotTarget(BlockDevice& partition_a, BlockDevice& partition_b, BlockDevice& envelope_record, BootControl& boot,
+                const image::CryptoProvider& crypto, AppConfig config);
   // Erases the inactive slot (the first `size` bytes, or all of it) while nothing is on trial: the
   // old image there goes before the first byte of the new one lands. 0 when a trial or a rejected
   // image runs (the slot must not be touched; begin() says why).
@@ -63,12 +77,19 @@ class AppSlotTarget final : public DfuTarget {
 
   [[nodiscard]] std::uint64_t durable_offset() const override;
   [[nodiscard]] std::optional<Slot> target_slot() const { return target_slot_; }
+  // Where the transfer's file can be read back as it was sent, after begin(): the slot, or for
+  // partition slots the envelope view of record and partition. Null outside a transfer.
+  [[nodiscard]] BlockDevice* staged_device();
 
  private:
   Expected<void, DfuError> check_header();
+  Expected<void, DfuError> check_form(const image::ImageHeader& header);
   void settle_follower();
+  void distrust_partition();
 
   BlockDevice* slots_[2];
+  BlockDevice* envelope_record_ = nullptr;        // partition slots only
+  std::unique_ptr<SplitEnvelopeDevice> split_;     // partition slots: from begin() on
   std::unique_ptr<SlotFollower> follower_;  // from begin() until the last byte is committed
   std::uint64_t signed_size_ = 0;           // from the header
   std::optional<image::RegionDigest> signed_region_;  // the follower's hash of the slot's signed region
