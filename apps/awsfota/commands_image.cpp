@@ -58,8 +58,22 @@ std::string tlv_name(std::uint16_t type) {
   }();
 }
 
+// Whether the image gets the partition flag: as --partition / --no-partition say, else when the
+// payload is a filesystem (ext2/3/4, squashfs).
+enum class PartitionChoice { Auto, Yes, No };
+
+std::string described_kind(std::uint32_t flags, image::ImageKind payload_kind, std::string_view filesystem) {
+  if ((flags & image::kPartitionPayloadFlag) != 0) {
+    return "partition image" + (filesystem.empty() ? std::string() : " (" + std::string(filesystem) + " filesystem)") +
+           " in MCUboot format: the device writes the payload to its partition at byte 0";
+  }
+  if (flags != 0) return std::string("signed modem envelope of a ") + image::to_string(payload_kind) + " (MCUboot format)";
+  return "MCUboot image";
+}
+
 int image_create(const std::string& payload_path, const std::string& version_text, const std::string& key_path,
-                 const std::string& header_size_text, const std::string& slot_size_text, const std::string& out) {
+                 const std::string& header_size_text, const std::string& slot_size_text, const std::string& out,
+                 PartitionChoice partition) {
   auto version = image::parse_version(version_text);
   if (!version)
     return fail(kExitUsage, "--version '" + version_text + "' is not a version: use MAJOR.MINOR.REVISION[+BUILD], e.g. 1.2.3+4");
@@ -93,16 +107,21 @@ int image_create(const std::string& payload_path, const std::string& version_tex
   // that devices route it to the modem and check its signature with the same key (docs/images.md).
   const auto payload_kind = image::detect_kind(std::span(*payload).first(std::min(payload->size(), image::kDetectBytes)));
   options.flags = image::modem_envelope_flag(payload_kind);
+  // A filesystem as the payload makes a partition image: the device writes the payload alone to its
+  // inactive partition, so that a kernel can mount it (docs/images.md, "Partition images").
+  const std::string_view filesystem = image::filesystem_name(*payload);
+  if (partition == PartitionChoice::Yes || (partition == PartitionChoice::Auto && !filesystem.empty())) {
+    if (options.flags != 0) return fail(kExitUsage, payload_path + " is a " + image::to_string(payload_kind) +
+                                                        ", which cannot be a partition image");
+    options.flags = image::kPartitionPayloadFlag;
+  }
   auto made = image::create_image(*payload, options, signer.get(), crypto);
   if (!made) return fail(kExitFailed, "cannot make the image: " + made.error());
   if (slot_size && made->size() > *slot_size)
     return fail(kExitFailed, "the image is " + std::to_string(made->size()) + " bytes, more than the slot's " +
                                  std::to_string(*slot_size) + ": use a smaller payload or a larger slot");
   if (auto w = write_bytes(out, made->data(), made->size()); !w) return fail(kExitFailed, w.error());
-  std::cout << out << ": "
-            << (options.flags ? std::string("signed modem envelope of a ") + image::to_string(payload_kind) + " (MCUboot format)"
-                              : std::string("MCUboot image"))
-            << ", version " << image::to_string(*version) << ", " << made->size() << " bytes, "
+  std::cout << out << ": " << described_kind(options.flags, payload_kind, filesystem) << ", version " << image::to_string(*version) << ", " << made->size() << " bytes, "
             << (signer ? "signed" : "hash only (no signature)") << "\n";
   return kExitOk;
 }
@@ -148,6 +167,10 @@ void print_info_text(const ordered_json& j) {
                 << t["length"].get<std::size_t>() << " bytes  " << value << "\n";
     }
   }
+  if (j.contains("partition")) {
+    std::cout << "partition: payload (" << j["partition"]["filesystem"].get<std::string>()
+              << " filesystem) goes to the partition's byte 0; header and TLVs to the side record\n";
+  }
   if (j.contains("delta")) {
     const auto& d = j["delta"];
     std::cout << "base:    " << d["base_size"].get<std::uint64_t>() << " bytes, sha256 "
@@ -172,6 +195,13 @@ int image_info(const std::string& path, bool json, bool delta_only) {
     auto parsed = image::parse_image(*bytes);
     if (!parsed) return fail(kExitVerifyFailed, path + ": " + parsed.error().reason);
     j.update(mcuboot_info(*parsed));
+    if (image::is_partition_image(*bytes)) {
+      const auto& h = parsed->header;
+      const auto payload = std::span(*bytes).subspan(h.header_size, h.image_size);
+      const std::string_view filesystem = image::filesystem_name(payload);
+      j["partition"] = {{"payload_offset", h.header_size},
+                        {"filesystem", filesystem.empty() ? std::string("unknown") : std::string(filesystem)}};
+    }
   } else if (kind == image::ImageKind::AppDelta) {
     auto header = image::parse_delta_header(*bytes);
     if (!header) return fail(kExitVerifyFailed, path + ": " + header.error().reason);
@@ -202,7 +232,8 @@ int image_verify(const std::string& path, const std::string& key_path) {
     if (v.error().code == image::ImageErrorCode::KeyMismatch) hint = " (the image was signed with another key)";
     return fail(kExitVerifyFailed, path + ": " + image::to_string(v.error().code) + ": " + v.error().reason + hint);
   }
-  std::cout << path << ": OK, version " << image::to_string(v->header.version) << ", sha256 "
+  std::cout << path << ": OK, " << (image::is_partition_image(*bytes) ? "partition image, " : "") << "version "
+            << image::to_string(v->header.version) << ", sha256 "
             << image::to_hex(v->sha256)
             << (v->signature_checked ? ", signature verified" : ", hash only (no key given, signature not checked)")
             << "\n";
@@ -290,8 +321,16 @@ void add_image_commands(CLI::App& app, Action& action) {
   create->add_option("--header-size", (*c)[3], "header size, padded with 0xff (default 0x200)");
   create->add_option("--slot-size", (*c)[4], "fail when the image would not fit a slot of this many bytes");
   create->add_option("-o,--output", (*c)[5], "where to write the image")->required();
-  create->callback([c, &action] {
-    action = [c] { return image_create((*c)[0], (*c)[1], (*c)[2], (*c)[3], (*c)[4], (*c)[5]); };
+  auto partition = std::make_shared<std::array<bool, 2>>();
+  auto* yes = create->add_flag("--partition", (*partition)[0],
+                               "make a partition image: the device writes the payload to its inactive partition "
+                               "at byte 0 (default when the payload is an ext2/3/4 or squashfs filesystem)");
+  create->add_flag("--no-partition", (*partition)[1], "a plain MCUboot image even of a filesystem payload")->excludes(yes);
+  create->callback([c, partition, &action] {
+    const PartitionChoice choice = (*partition)[0]   ? PartitionChoice::Yes
+                                   : (*partition)[1] ? PartitionChoice::No
+                                                     : PartitionChoice::Auto;
+    action = [c, choice] { return image_create((*c)[0], (*c)[1], (*c)[2], (*c)[3], (*c)[4], (*c)[5], choice); };
   });
 
   auto* info = image_cmd->add_subcommand("info", "show an image's kind, header, version, TLVs and SHA-256");

@@ -135,6 +135,40 @@ TEST_F(CliImage, CreateFromAModemPayload_MakesASignedModemEnvelope) {
   EXPECT_TRUE(std::equal(modem.begin(), modem.end(), bytes.begin() + 0x200));  // the payload, untouched
 }
 
+// A filesystem as the payload makes a partition image by itself (squashfs here: its magic at 0; ext
+// has its own at 1080, tested with the detection); --partition forces one, --no-partition refuses it.
+TEST_F(CliImage, CreateFromAFilesystemPayload_MakesAPartitionImage) {
+  auto squashfs = pseudo_random_bytes(30000, 3);
+  std::copy_n("hsqs", 4, squashfs.begin());
+  const fs::path fs_payload = dir_.path() / "rootfs.squashfs";
+  write_file_bytes(fs_payload, squashfs);
+  auto create = run_awsfota({"image", "create", "--payload", fs_payload.string(), "--version", "2.0.0", "--key",
+                             key("k.pem"), "-o", key("rootfs.fw")});
+  ASSERT_EQ(create.exit_code, 0) << create.err;
+  EXPECT_NE(create.out.find("partition image (squashfs filesystem)"), std::string::npos) << create.out;
+  auto verify = run_awsfota({"image", "verify", key("rootfs.fw"), "--key", key("k.pub")});
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_NE(verify.out.find("partition image"), std::string::npos) << verify.out;
+  auto info = run_awsfota({"image", "info", key("rootfs.fw"), "--json"});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  auto j = nlohmann::json::parse(info.out);
+  EXPECT_EQ(j["kind"], "MCUboot application image");
+  EXPECT_EQ(j["header"]["flags"], image::kPartitionPayloadFlag);
+  EXPECT_EQ(j["partition"]["filesystem"], "squashfs");
+  EXPECT_EQ(j["partition"]["payload_offset"], 0x200);
+  const auto bytes = read_file_bytes(key("rootfs.fw"));
+  EXPECT_TRUE(std::equal(squashfs.begin(), squashfs.end(), bytes.begin() + 0x200));
+
+  auto plain = run_awsfota({"image", "create", "--payload", fs_payload.string(), "--version", "2.0.0", "--no-partition",
+                            "-o", key("plain.fw")});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_FALSE(image::is_partition_image(read_file_bytes(key("plain.fw"))));
+  auto forced = run_awsfota({"image", "create", "--payload", payload_.string(), "--version", "2.0.0", "--partition",
+                             "-o", key("forced.fw")});
+  ASSERT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_TRUE(image::is_partition_image(read_file_bytes(key("forced.fw"))));
+}
+
 TEST_F(CliImage, CreatedImage_VerifiesWithLibraryVerifier) {
   const auto image_path = make_image("fw.bin", "2.0.1", payload_, key("k.pem"));
   auto pem = read_file_bytes(key("k.pub"));
