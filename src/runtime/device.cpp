@@ -63,7 +63,7 @@ struct Device::Parts final : DownloadListener, DfuListener {
   std::string jobs_prefix;
   EventLoop loop;
   std::atomic<bool> messages_lost{false};  // a dropped message's resync is queued and not yet run
-  Dev slot_a, slot_b, delta_staging, modem_staging;
+  Dev slot_a, slot_b, envelope_record, delta_staging, modem_staging;
   posix::FileBootRecordStore boot_store;
   dfu::RecordBootControl boot;
   openssl::OpenSslCrypto crypto;
@@ -125,14 +125,23 @@ Expected<void, std::string> Device::Parts::build_targets() {
   app_config.running_version = image::parse_version(config.engine.running_version);
   if (!app_config.running_version) log(fota::LogLevel::Warning, "running_version is not a version: no downgrade check");
   app_config.downgrade = config.downgrade;
-  app = std::make_unique<dfu::AppSlotTarget>(*slot_a, *slot_b, boot, crypto, app_config);
+  if (config.partition_slots) {
+    if (!config.delta_staging.empty()) {
+      return unexpected(std::string("delta_staging: application deltas need slots that hold whole images, not partition slots"));
+    }
+    auto r = open_device("envelope_record",
+                         config.envelope_record.empty() ? std::filesystem::path(config.checkpoint.string() + ".envelope")
+                                                        : config.envelope_record,
+                         dfu::kSplitRecordSize);
+    if (!r) return unexpected(r.error());
+    envelope_record = std::move(*r);
+    app = std::make_unique<dfu::AppSlotTarget>(*slot_a, *slot_b, *envelope_record, boot, crypto, app_config);
+  } else {
+    app = std::make_unique<dfu::AppSlotTarget>(*slot_a, *slot_b, boot, crypto, app_config);
+  }
 
   Routes routes;
-  routes.app = {app.get(), [this]() -> dfu::BlockDevice* {
-                  auto slot = app->target_slot();
-                  if (!slot) return nullptr;
-                  return *slot == dfu::Slot::A ? slot_a.get() : slot_b.get();
-                }};
+  routes.app = {app.get(), [this] { return app->staged_device(); }};
   if (!config.delta_staging.empty()) {
     auto s = open_device("delta_staging", config.delta_staging,
                          config.delta_staging_size ? config.delta_staging_size : config.slot_size);

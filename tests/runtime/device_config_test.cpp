@@ -61,5 +61,21 @@ TEST(Device, BadConfigurationFailsWithAMessageNamingTheField) {
   EXPECT_NE(rig.error_of(c).find("boot_state"), std::string::npos) << rig.error_of(c);
 }
 
+// Partition slots keep the envelope's header and TLVs in a record beside the checkpoint; deltas, which
+// need slots that hold whole images, are refused with them.
+TEST(Device, PartitionSlotsMakeTheirEnvelopeRecordAndRefuseDeltaStaging) {
+  ConfigRig rig;
+  auto c = rig.good();
+  c.partition_slots = true;
+  ASSERT_EQ(rig.error_of(c), "");
+  EXPECT_TRUE(std::filesystem::exists(rig.dir.path() / "checkpoint.envelope"));
+  c.delta_staging = rig.dir.path() / "delta.img";
+  EXPECT_NE(rig.error_of(c).find("delta_staging"), std::string::npos) << rig.error_of(c);
+  c = rig.good();
+  c.partition_slots = true;
+  c.envelope_record = rig.dir.path() / "missing-folder" / "envelope";
+  EXPECT_NE(rig.error_of(c).find("envelope_record"), std::string::npos) << rig.error_of(c);
+}
+
 }  // namespace
 }  // namespace awsfota::runtime

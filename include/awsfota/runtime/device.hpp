@@ -50,6 +50,12 @@ struct DeviceConfig {
   std::filesystem::path slot_a;
   std::filesystem::path slot_b;
   std::uint64_t slot_size = 0;
+  // Partition slots (docs/images.md, "Partition images"): slot_a and slot_b are root filesystem
+  // partitions that take partition images, the payload at byte 0; header and TLVs of the image being
+  // installed go to `envelope_record` (default: checkpoint + ".envelope"). Application deltas need
+  // slots that hold whole images, so delta_staging must be empty then.
+  bool partition_slots = false;
+  std::filesystem::path envelope_record;
   // Where application deltas are staged before they are applied (empty: no delta updates).
   std::filesystem::path delta_staging;
   std::uint64_t delta_staging_size = 0;  // 0: slot_size
