@@ -154,6 +154,7 @@ Expected<runtime::DeviceConfig, std::string> device_config(const AgentConfig& c,
   d.slot_a = c.slots.a;
   d.slot_b = c.slots.b;
   d.slot_size = c.slots.size;
+  d.partition_slots = c.slots.partition;
   d.delta_staging = c.staging.path;
   d.delta_staging_size = c.staging.size;
   if (c.modem.backend == ModemBackendKind::Simulated) {

@@ -170,6 +170,7 @@ void read_storage(Section& root, AgentConfig& c, const std::filesystem::path& ba
   if (!size) fail("slots.size", "is required (bytes per slot)");
   c.slots.size = *size;
   if (c.slots.a == c.slots.b) fail("slots.b", "must differ from slots.a");
+  if (auto partition = slots->boolean("partition")) c.slots.partition = *partition;
   slots->reject_unknown();
 
   if (auto staging = root.section("staging")) {
@@ -177,6 +178,8 @@ void read_storage(Section& root, AgentConfig& c, const std::filesystem::path& ba
     auto staging_size = staging->integer("size", 1, kMaxSize, "a positive integer (bytes)");
     c.staging.size = staging_size.value_or(c.slots.size);
     if (c.staging.path == c.slots.a || c.staging.path == c.slots.b) fail("staging.path", "must differ from both slots");
+    // A delta's base is the whole image in the running slot, which a partition does not hold.
+    if (c.slots.partition) fail("staging", "application deltas need slots that hold whole images, not slots.partition");
     staging->reject_unknown();
   }
 

@@ -44,6 +44,7 @@ struct SlotSettings {
   std::filesystem::path a;             // slot A: a file or a block device
   std::filesystem::path b;             // slot B
   std::uint64_t size = 0;              // capacity of each slot file (block devices: their own size)
+  bool partition = false;              // root filesystem partitions, which take partition images
 };
 
 struct StagingSettings {

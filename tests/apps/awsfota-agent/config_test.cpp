@@ -234,6 +234,15 @@ TEST(AgentConfig_Storage, ValidatesSlotsStagingAndBoot) {
   EXPECT_EQ(error_of(with(minimal(), "/staging"_json_pointer, {{"path", "/var/lib/awsfota/slot-a.img"}})),
             "config: staging.path: must differ from both slots");
   EXPECT_EQ(error_of(with(minimal(), "/staging"_json_pointer, {{"size", 5}})), "config: staging.path: is required");
+  EXPECT_EQ(error_of(with(with(minimal(), "/slots/partition"_json_pointer, true), "/staging"_json_pointer,
+                          {{"path", "/var/lib/awsfota/staging.img"}})),
+            "config: staging: application deltas need slots that hold whole images, not slots.partition");
+  EXPECT_EQ(error_of(with(minimal(), "/slots/partition"_json_pointer, 1)),
+            "config: slots.partition: expected true or false, got 1");
+  auto partitions = parse(with(minimal(), "/slots/partition"_json_pointer, true));
+  ASSERT_TRUE(partitions) << partitions.error().message;
+  EXPECT_TRUE(partitions->slots.partition);
+  EXPECT_FALSE(parse(minimal())->slots.partition);
   EXPECT_EQ(error_of(with(minimal(), "/boot/backend"_json_pointer, "grub")),
             "config: boot.backend: expected \"file\", got \"grub\"");
   EXPECT_EQ(error_of(with(minimal(), "/boot/run-boot-step"_json_pointer, "yes")),
