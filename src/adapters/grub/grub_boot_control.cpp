@@ -23,7 +23,6 @@ constexpr std::string_view kRevertedVar = "AWSFOTA_REVERTED";
 struct SlotFlags {
   bool ok = false;
   bool tried = false;
-  friend bool operator==(const SlotFlags&, const SlotFlags&) = default;
 };
 
 struct GrubSlots {
