@@ -86,6 +86,8 @@ struct Device::Parts final : DownloadListener, DfuListener {
   void log(fota::LogLevel level, const std::string& message) {
     if (config.logger) config.logger->log(level, message);
   }
+  // The caller's bootloader boot control, else the file record's.
+  dfu::BootControl& active_boot() { return config.boot_control ? *config.boot_control : boot; }
 
   // DownloadListener and DfuListener: results reach the engine on its thread.
   void on_download_progress(std::uint64_t offset, std::uint64_t total, std::uint64_t received) override {
@@ -135,9 +137,9 @@ Expected<void, std::string> Device::Parts::build_targets() {
                          dfu::kSplitRecordSize);
     if (!r) return unexpected(r.error());
     envelope_record = std::move(*r);
-    app = std::make_unique<dfu::AppSlotTarget>(*slot_a, *slot_b, *envelope_record, boot, crypto, app_config);
+    app = std::make_unique<dfu::AppSlotTarget>(*slot_a, *slot_b, *envelope_record, active_boot(), crypto, app_config);
   } else {
-    app = std::make_unique<dfu::AppSlotTarget>(*slot_a, *slot_b, boot, crypto, app_config);
+    app = std::make_unique<dfu::AppSlotTarget>(*slot_a, *slot_b, active_boot(), crypto, app_config);
   }
 
   Routes routes;
@@ -147,7 +149,7 @@ Expected<void, std::string> Device::Parts::build_targets() {
                          config.delta_staging_size ? config.delta_staging_size : config.slot_size);
     if (!s) return unexpected(s.error());
     delta_staging = std::move(*s);
-    delta = std::make_unique<dfu::AppDeltaTarget>(*slot_a, *slot_b, *delta_staging, boot, crypto, app_config);
+    delta = std::make_unique<dfu::AppDeltaTarget>(*slot_a, *slot_b, *delta_staging, active_boot(), crypto, app_config);
     routes.app_delta = {delta.get(), [this] { return static_cast<dfu::BlockDevice*>(delta_staging.get()); }};
   }
   if (!config.modem_dir.empty()) {
@@ -172,7 +174,7 @@ Expected<void, std::string> Device::Parts::build_targets() {
       .record_path = config.staging_record.empty() ? std::filesystem::path(config.checkpoint.string() + ".staging")
                                                    : config.staging_record,
       .version_label = [this] { return store.fw_version(); },
-      .boot = &boot,
+      .boot = &active_boot(),
   };
   staging = std::make_unique<DfuStaging>(std::move(routes), crypto, std::move(options));
   staging->set_listener(this);
@@ -180,7 +182,7 @@ Expected<void, std::string> Device::Parts::build_targets() {
 }
 
 Expected<void, std::string> Device::Parts::build_engine(fota::MqttTransport& mqtt, bool modem_applied) {
-  boot_seam = std::make_unique<BootSeam>(boot, *staging, config.reboot, modem_applied, config.logger);
+  boot_seam = std::make_unique<BootSeam>(active_boot(), *staging, config.reboot, modem_applied, config.logger);
   boot_seam->set_listener(this);
   outcome = boot_seam->boot_outcome();
   download::DownloadOptions download = config.download;
@@ -194,7 +196,7 @@ Expected<void, std::string> Device::Parts::build_engine(fota::MqttTransport& mqt
   // The reference's dual-slot documents ("path": "s0.bin s1.bin") name one file per slot: fetch the
   // one for the slot an update is written to, the one not running now (slot A is index 0).
   fota::EngineConfig engine = config.engine;
-  if (auto status = boot.status()) engine.document_options.inactive_slot = status->active == dfu::Slot::A ? 1U : 0U;
+  if (auto status = active_boot().status()) engine.document_options.inactive_slot = status->active == dfu::Slot::A ? 1U : 0U;
   auto made = fota::Fota::create(
       std::move(engine),
       fota::Fota::Seams{mqtt, *downloader, *staging, *boot_seam, store, loop, config.logger}, config.on_event);
@@ -206,7 +208,7 @@ Expected<void, std::string> Device::Parts::build_engine(fota::MqttTransport& mqt
 }
 
 Expected<std::unique_ptr<Device>, std::string> Device::create(DeviceConfig config, fota::MqttTransport& mqtt) {
-  if (config.boot_state.empty()) return unexpected(std::string("boot_state is empty"));
+  if (config.boot_state.empty() && !config.boot_control) return unexpected(std::string("boot_state is empty"));
   if (config.checkpoint.empty()) return unexpected(std::string("checkpoint is empty"));
   auto parts = std::make_unique<Parts>(std::move(config));
   if (auto built = parts->build_targets(); !built) return unexpected(built.error());

@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "awsfota/adapters/grub/grub_boot_control.hpp"
+#include "awsfota/adapters/grub/grubenv.hpp"
 #include "awsfota/runtime/device.hpp"
 #include "support/process.hpp"
 
@@ -75,6 +79,26 @@ TEST(Device, PartitionSlotsMakeTheirEnvelopeRecordAndRefuseDeltaStaging) {
   c.partition_slots = true;
   c.envelope_record = rig.dir.path() / "missing-folder" / "envelope";
   EXPECT_NE(rig.error_of(c).find("envelope_record"), std::string::npos) << rig.error_of(c);
+}
+
+TEST(Device, UsesTheCallersBootControlInsteadOfTheFileRecord) {
+  ConfigRig rig;
+  // GRUB started slot B on trial: its environment says so, and the command line names B.
+  grub::GrubEnv env;
+  for (auto [name, value] : {std::pair{"ORDER", "B A"}, {"A_OK", "1"}, {"A_TRY", "0"}, {"B_OK", "1"}, {"B_TRY", "1"},
+                             {"AWSFOTA_TRIAL", "B"}}) {
+    env.set(name, value);
+  }
+  ASSERT_TRUE(grub::write_grubenv_file(rig.dir.path() / "grubenv", {env, grub::kGrubEnvDefaultSize}));
+  std::ofstream(rig.dir.path() / "cmdline") << "root=/dev/vda3 rauc.slot=B\n";
+  grub::GrubBootControl boot({.env_file = rig.dir.path() / "grubenv", .cmdline_file = rig.dir.path() / "cmdline"});
+  auto c = rig.good();
+  c.boot_state.clear();  // not needed with a boot control of the caller's
+  c.boot_control = &boot;
+  auto made = Device::create(std::move(c), rig.mqtt);
+  ASSERT_TRUE(made) << made.error();
+  EXPECT_EQ((*made)->boot_outcome(), fota::BootOutcome::Trial);
+  EXPECT_FALSE(std::filesystem::exists(rig.dir.path() / "boot.state"));
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "agent/command.hpp"
 #include "agent/display.hpp"
 #include "agent/mqtt_link.hpp"
+#include "awsfota/adapters/grub/grub_boot_control.hpp"
 #include "awsfota/adapters/posix/block_device.hpp"
 #include "awsfota/dfu/boot_control.hpp"
 #include "awsfota/image/mcuboot.hpp"
@@ -72,11 +73,19 @@ bool once_per_boot(const AgentConfig& config) {
   return config.boot.once_per_boot.value_or(!config.reboot.command.empty());
 }
 
+// The boot control of a bootloader that chooses the slot itself (boot.backend); null for the file record.
+std::unique_ptr<dfu::BootControl> bootloader_control(const AgentConfig& config) {
+  if (config.boot.backend != BootBackend::Grub) return nullptr;
+  return std::make_unique<grub::GrubBootControl>(
+      grub::GrubBootConfig{.env_file = config.boot.grub_env_file, .cmdline_file = config.boot.cmdline_file});
+}
+
 // The boot step (when the agent's start is the device's boot, or once per boot when a boot id says
-// which boot this is), then what the boot control says.
-Expected<dfu::BootStatus, std::string> boot(const AgentConfig& config, Output& out) {
+// which boot this is), then what the boot control says. With a bootloader's control the bootloader
+// took that step, and its control's status() settles this boot.
+Expected<dfu::BootStatus, std::string> boot(const AgentConfig& config, dfu::BootControl* bootloader, Output& out) {
   posix::FileBootRecordStore store(config.boot.state_file);
-  if (config.boot.run_boot_step) {
+  if (!bootloader && config.boot.run_boot_step) {
     const auto& id_file = config.boot.boot_id_file;
     const bool once = once_per_boot(config);
     std::string boot_id;
@@ -96,8 +105,8 @@ Expected<dfu::BootStatus, std::string> boot(const AgentConfig& config, Output& o
                         slot.error().reason + "); inspect it with `awsfota-boot --state FILE status`");
     }
   }
-  dfu::RecordBootControl control(store);
-  auto status = control.status();
+  dfu::RecordBootControl record(store);
+  auto status = bootloader ? bootloader->status() : record.status();
   if (!status) return unexpected("boot: " + status.error().reason);
   std::string line = std::string("boot: running slot ") + dfu::to_string(status->active);
   if (status->state == dfu::BootState::Trial) line += " on trial (self-test, then confirm)";
@@ -278,12 +287,14 @@ class AgentRun {
     std::error_code ec;
     std::filesystem::create_directories(config_.state_dir, ec);
     if (ec) return unexpected("state-dir: cannot create " + config_.state_dir.string() + ": " + ec.message());
-    auto status = boot(config_, out_);
+    bootloader_ = bootloader_control(config_);
+    auto status = boot(config_, bootloader_.get(), out_);
     if (!status) return unexpected(status.error());
     status_ = *status;
     version_ = running_version(config_, status_, out_);
     auto d = device_config(config_, version_);
     if (!d) return unexpected(d.error());
+    d->boot_control = bootloader_.get();
     d->on_event = [this](const fota::Event& e) { out_.event(e); };
     d->logger = &out_;
     d->reboot = [this] {
@@ -369,6 +380,7 @@ class AgentRun {
  private:
   const AgentConfig& config_;
   Output& out_;
+  std::unique_ptr<dfu::BootControl> bootloader_;  // outlives the Device, which uses it
   dfu::BootStatus status_;
   std::string version_;
   std::atomic<bool> stopping_{false};

@@ -185,8 +185,16 @@ void read_storage(Section& root, AgentConfig& c, const std::filesystem::path& ba
 
   auto boot = root.section("boot");
   if (boot) {
-    if (auto backend = boot->string("backend"); backend && *backend != "file") {
-      fail("boot.backend", "expected \"file\", got \"" + *backend + "\"");
+    if (auto backend = boot->string("backend"); backend && *backend == "grub") {
+      c.boot.backend = BootBackend::Grub;
+    } else if (backend && *backend != "file") {
+      fail("boot.backend", "expected \"file\" or \"grub\", got \"" + *backend + "\"");
+    }
+    if (auto cmdline = boot->string("cmdline-file")) c.boot.cmdline_file = resolve(base, *cmdline);
+    if (auto grub = boot->section("grub")) {
+      if (c.boot.backend != BootBackend::Grub) fail("boot.grub", "only with boot.backend \"grub\"");
+      if (auto env = grub->string("env-file")) c.boot.grub_env_file = resolve(base, *env);
+      grub->reject_unknown();
     }
     c.boot.state_file = path_of(*boot, "state-file", base);
     if (auto run = boot->boolean("run-boot-step")) c.boot.run_boot_step = *run;

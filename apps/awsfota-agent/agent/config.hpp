@@ -52,7 +52,10 @@ struct StagingSettings {
   std::uint64_t size = 0;              // its capacity
 };
 
-enum class BootBackend { File };
+// File: awsfota's own boot record (the agent's start runs the boot step). Grub: GRUB chooses the slot
+// (packaging/grub/awsfota.cfg) from its environment block, and the running slot is read from the
+// kernel command line; the agent runs no boot step of its own (docs/boot.md).
+enum class BootBackend { File, Grub };
 
 struct BootSettings {
   BootBackend backend = BootBackend::File;
@@ -64,6 +67,9 @@ struct BootSettings {
   // demo, where the agent's exit and next start are the reboot).
   std::optional<bool> once_per_boot;
   std::filesystem::path boot_id_file = "/proc/sys/kernel/random/boot_id";
+  // Bootloader backends: where the bootloader's rauc.slot= (or awsfota.slot=) is read, and GRUB's env.
+  std::filesystem::path cmdline_file = "/proc/cmdline";
+  std::filesystem::path grub_env_file = "/boot/grub/grubenv";
 };
 
 enum class ModemBackendKind { None, Simulated };

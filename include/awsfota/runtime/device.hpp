@@ -22,7 +22,8 @@
 //   if ((*device)->boot_outcome() == fota::BootOutcome::Trial && self_test()) (*device)->confirm();
 //   (*device)->run();                                             // until stop()
 //
-// The boot step (dfu::run_boot_step) is not Device's: the launcher or the agent runs it before.
+// The boot step (dfu::run_boot_step) is not Device's: the launcher or the agent runs it before. With a
+// bootloader's boot control (DeviceConfig::boot_control) the bootloader and that control do it.
 #pragma once
 
 #include <chrono>
@@ -34,6 +35,7 @@
 #include <string_view>
 
 #include "awsfota/adapters/curl/curl_fetcher.hpp"
+#include "awsfota/dfu/boot_control.hpp"
 #include "awsfota/download/download.hpp"
 #include "awsfota/expected.hpp"
 #include "awsfota/fota/fota.hpp"
@@ -65,6 +67,9 @@ struct DeviceConfig {
   std::uint64_t modem_staging_size = 0;  // 0: slot_size
 
   std::filesystem::path boot_state;    // the file boot record (FileBootRecordStore)
+  // A bootloader's boot control (grub::GrubBootControl, ...), owned by the caller and outliving the
+  // Device; null: the file boot record above. With one, boot_state is not used.
+  dfu::BootControl* boot_control = nullptr;
   std::filesystem::path checkpoint;    // the engine's checkpoint file (its folder must exist)
   std::filesystem::path staging_record;  // which target holds the staged file; default checkpoint + ".staging"
 

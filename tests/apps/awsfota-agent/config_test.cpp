@@ -226,6 +226,23 @@ TEST(AgentConfig_Mqtt, ValidatesKeepaliveAndReconnect) {
   EXPECT_EQ(error_of(with(minimal(), "/mqtt"_json_pointer, 3)), "config: mqtt: expected an object, got 3");
 }
 
+TEST(AgentConfig_Storage, GrubBackendTakesItsEnvironmentAndCommandLineFiles) {
+  auto c = parse(with(minimal(), "/boot"_json_pointer, {{"backend", "grub"}}));
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->boot.backend, awsfota::agent::BootBackend::Grub);
+  EXPECT_EQ(c->boot.grub_env_file, "/boot/grub/grubenv");
+  EXPECT_EQ(c->boot.cmdline_file, "/proc/cmdline");
+  c = parse(with(minimal(), "/boot"_json_pointer,
+                 {{"backend", "grub"}, {"cmdline-file", "cmdline"}, {"grub", {{"env-file", "/boot/efi/grubenv"}}}}));
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->boot.grub_env_file, "/boot/efi/grubenv");
+  EXPECT_EQ(c->boot.cmdline_file, "/etc/awsfota/cmdline");
+  EXPECT_EQ(error_of(with(minimal(), "/boot"_json_pointer, {{"grub", {{"env-file", "/boot/grub/grubenv"}}}})),
+            "config: boot.grub: only with boot.backend \"grub\"");
+  EXPECT_EQ(error_of(with(minimal(), "/boot"_json_pointer, {{"backend", "grub"}, {"grub", {{"env", "x"}}}})),
+            "config: boot.grub.env: unknown field (check its spelling in docs/agent.md)");
+}
+
 TEST(AgentConfig_Storage, ValidatesSlotsStagingAndBoot) {
   EXPECT_EQ(error_of(with(minimal(), "/slots/size"_json_pointer, 0)),
             "config: slots.size: expected a positive integer (bytes), got 0");
@@ -243,8 +260,8 @@ TEST(AgentConfig_Storage, ValidatesSlotsStagingAndBoot) {
   ASSERT_TRUE(partitions) << partitions.error().message;
   EXPECT_TRUE(partitions->slots.partition);
   EXPECT_FALSE(parse(minimal())->slots.partition);
-  EXPECT_EQ(error_of(with(minimal(), "/boot/backend"_json_pointer, "grub")),
-            "config: boot.backend: expected \"file\", got \"grub\"");
+  EXPECT_EQ(error_of(with(minimal(), "/boot/backend"_json_pointer, "lilo")),
+            "config: boot.backend: expected \"file\" or \"grub\", got \"lilo\"");
   EXPECT_EQ(error_of(with(minimal(), "/boot/run-boot-step"_json_pointer, "yes")),
             "config: boot.run-boot-step: expected true or false, got \"yes\"");
   auto c = parse(with(with(minimal(), "/state-dir"_json_pointer, "state"), "/boot/run-boot-step"_json_pointer, false));
