@@ -5,7 +5,7 @@
 // save_env rewrites the file's blocks in place, so the size never changes.
 //
 //   auto env = awsfota::grub::decode_grubenv(bytes);   // bytes: the whole file
-//   if (!env) die(env.error());                         // "grubenv: variable A_OK: value not ended ..."
+//   if (!env) die(env.error());  // "grubenv: offset 25: variable A_OK: its value runs to the end of the block ..."
 //   env->set("ORDER", "B A");
 //   auto block = awsfota::grub::encode_grubenv(*env);   // 1024 bytes, or an error when they do not fit
 //
