@@ -1,6 +1,8 @@
 // Boot control for devices that boot with GRUB: dfu::BootControl over the GRUB environment block,
-// with RAUC's GRUB variables, so that GRUB itself picks the slot (packaging/grub/awsfota.cfg, or
-// RAUC's own example grub.cfg) and a board already set up for RAUC keeps its boot configuration.
+// with RAUC's GRUB variables, so that GRUB itself picks the slot (packaging/grub/awsfota.cfg) and a
+// board already set up for RAUC keeps its environment. (Not RAUC's example grub.cfg as it is: that one
+// clears the TRY flags of good slots whenever it boots its first entry, so a failed trial would be
+// tried again instead of ending as a revert.)
 //
 //   ORDER      the slots in the order GRUB tries them ("A B", "B A")
 //   A_OK B_OK  1: the slot may be booted; 0: it holds no bootable image (or a rejected one)
