@@ -17,6 +17,7 @@
 #include "agent/mqtt_link.hpp"
 #include "awsfota/adapters/grub/grub_boot_control.hpp"
 #include "awsfota/adapters/posix/block_device.hpp"
+#include "awsfota/adapters/ubootenv/uboot_boot_control.hpp"
 #include "awsfota/dfu/boot_control.hpp"
 #include "awsfota/image/mcuboot.hpp"
 #include "awsfota/runtime/device.hpp"
@@ -75,9 +76,25 @@ bool once_per_boot(const AgentConfig& config) {
 
 // The boot control of a bootloader that chooses the slot itself (boot.backend); null for the file record.
 std::unique_ptr<dfu::BootControl> bootloader_control(const AgentConfig& config) {
-  if (config.boot.backend != BootBackend::Grub) return nullptr;
-  return std::make_unique<grub::GrubBootControl>(
-      grub::GrubBootConfig{.env_file = config.boot.grub_env_file, .cmdline_file = config.boot.cmdline_file});
+  switch (config.boot.backend) {
+    case BootBackend::Grub:
+      return std::make_unique<grub::GrubBootControl>(
+          grub::GrubBootConfig{.env_file = config.boot.grub_env_file, .cmdline_file = config.boot.cmdline_file});
+    case BootBackend::UBoot:
+      return std::make_unique<ubootenv::UBootBootControl>(
+          ubootenv::UBootOptions{.fw_env_config = config.boot.uboot_fw_env_config, .cmdline_file = config.boot.cmdline_file});
+    case BootBackend::File: break;
+  }
+  return nullptr;
+}
+
+const char* bootloader_name(BootBackend backend) {
+  switch (backend) {
+    case BootBackend::Grub: return "GRUB";
+    case BootBackend::UBoot: return "U-Boot";
+    case BootBackend::File: break;
+  }
+  return "the boot step";
 }
 
 // The boot step (when the agent's start is the device's boot, or once per boot when a boot id says
@@ -117,7 +134,13 @@ Expected<dfu::BootStatus, std::string> boot(const AgentConfig& config, dfu::Boot
   if (status->reverted_from && status->reverted_this_boot) {
     line += std::string(", reverted from an unconfirmed trial of slot ") + dfu::to_string(*status->reverted_from);
   }
+  if (bootloader) line += std::string(" (started by ") + bootloader_name(config.boot.backend) + ")";
   out.line(line);
+  // U-Boot: a confirmed slot that came up gets back the attempt boot.cmd took (RAUC's "mark good"), so
+  // only boots that fail in a row lead to U-Boot's fallback (docs/boot.md).
+  if (config.boot.backend == BootBackend::UBoot && status->state == dfu::BootState::Confirmed) {
+    if (auto marked = bootloader->confirm(); !marked) return unexpected("boot: marking slot " + std::string(dfu::to_string(status->active)) + " good: " + marked.error().reason);
+  }
   return *status;
 }
 

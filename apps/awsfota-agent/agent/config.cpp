@@ -187,14 +187,21 @@ void read_storage(Section& root, AgentConfig& c, const std::filesystem::path& ba
   if (boot) {
     if (auto backend = boot->string("backend"); backend && *backend == "grub") {
       c.boot.backend = BootBackend::Grub;
+    } else if (backend && *backend == "uboot") {
+      c.boot.backend = BootBackend::UBoot;
     } else if (backend && *backend != "file") {
-      fail("boot.backend", "expected \"file\" or \"grub\", got \"" + *backend + "\"");
+      fail("boot.backend", "expected \"file\", \"grub\" or \"uboot\", got \"" + *backend + "\"");
     }
     if (auto cmdline = boot->string("cmdline-file")) c.boot.cmdline_file = resolve(base, *cmdline);
     if (auto grub = boot->section("grub")) {
       if (c.boot.backend != BootBackend::Grub) fail("boot.grub", "only with boot.backend \"grub\"");
       if (auto env = grub->string("env-file")) c.boot.grub_env_file = resolve(base, *env);
       grub->reject_unknown();
+    }
+    if (auto uboot = boot->section("uboot")) {
+      if (c.boot.backend != BootBackend::UBoot) fail("boot.uboot", "only with boot.backend \"uboot\"");
+      if (auto config = uboot->string("fw-env-config")) c.boot.uboot_fw_env_config = resolve(base, *config);
+      uboot->reject_unknown();
     }
     c.boot.state_file = path_of(*boot, "state-file", base);
     if (auto run = boot->boolean("run-boot-step")) c.boot.run_boot_step = *run;

@@ -55,7 +55,9 @@ struct StagingSettings {
 // File: awsfota's own boot record (the agent's start runs the boot step). Grub: GRUB chooses the slot
 // (packaging/grub/awsfota.cfg) from its environment block, and the running slot is read from the
 // kernel command line; the agent runs no boot step of its own (docs/boot.md).
-enum class BootBackend { File, Grub };
+// UBoot: U-Boot chooses the slot (packaging/u-boot/boot.cmd) from its environment, which awsfota reads
+// and writes with libubootenv (boot.uboot.fw-env-config).
+enum class BootBackend { File, Grub, UBoot };
 
 struct BootSettings {
   BootBackend backend = BootBackend::File;
@@ -70,6 +72,7 @@ struct BootSettings {
   // Bootloader backends: where the bootloader's rauc.slot= (or awsfota.slot=) is read, and GRUB's env.
   std::filesystem::path cmdline_file = "/proc/cmdline";
   std::filesystem::path grub_env_file = "/boot/grub/grubenv";
+  std::filesystem::path uboot_fw_env_config = "/etc/fw_env.config";  // libubootenv's, as fw_printenv -c takes it
 };
 
 enum class ModemBackendKind { None, Simulated };

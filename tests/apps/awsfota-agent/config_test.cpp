@@ -261,7 +261,7 @@ TEST(AgentConfig_Storage, ValidatesSlotsStagingAndBoot) {
   EXPECT_TRUE(partitions->slots.partition);
   EXPECT_FALSE(parse(minimal())->slots.partition);
   EXPECT_EQ(error_of(with(minimal(), "/boot/backend"_json_pointer, "lilo")),
-            "config: boot.backend: expected \"file\" or \"grub\", got \"lilo\"");
+            "config: boot.backend: expected \"file\", \"grub\" or \"uboot\", got \"lilo\"");
   EXPECT_EQ(error_of(with(minimal(), "/boot/run-boot-step"_json_pointer, "yes")),
             "config: boot.run-boot-step: expected true or false, got \"yes\"");
   auto c = parse(with(with(minimal(), "/state-dir"_json_pointer, "state"), "/boot/run-boot-step"_json_pointer, false));
@@ -279,6 +279,23 @@ TEST(AgentConfig_Storage, ValidatesSlotsStagingAndBoot) {
   auto staged = parse(with(minimal(), "/staging"_json_pointer, {{"path", "staging.img"}}));
   ASSERT_TRUE(staged);
   EXPECT_EQ(staged->staging.size, staged->slots.size);  // defaults to a slot's size
+}
+
+TEST(AgentConfig_Boot, UBootBackendReadsTheCommandLineAndFwEnvConfig) {
+  auto defaults = parse(with(minimal(), "/boot/backend"_json_pointer, "uboot"));
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  EXPECT_EQ(defaults->boot.backend, awsfota::agent::BootBackend::UBoot);
+  EXPECT_EQ(defaults->boot.cmdline_file, std::filesystem::path("/proc/cmdline"));
+  EXPECT_EQ(defaults->boot.uboot_fw_env_config, std::filesystem::path("/etc/fw_env.config"));
+  auto set = parse(with(minimal(), "/boot"_json_pointer,
+                        {{"backend", "uboot"}, {"cmdline-file", "run/cmdline"}, {"uboot", {{"fw-env-config", "fw_env.config"}}}}));
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_EQ(set->boot.cmdline_file, std::filesystem::path("/etc/awsfota/run/cmdline"));
+  EXPECT_EQ(set->boot.uboot_fw_env_config, std::filesystem::path("/etc/awsfota/fw_env.config"));
+  EXPECT_EQ(error_of(with(minimal(), "/boot"_json_pointer, {{"uboot", {{"fw-env-config", "x"}}}})),
+            "config: boot.uboot: only with boot.backend \"uboot\"");
+  EXPECT_EQ(error_of(with(minimal(), "/boot"_json_pointer, {{"backend", "uboot"}, {"uboot", {{"fw-env", "x"}}}})),
+            "config: boot.uboot.fw-env: unknown field (check its spelling in docs/agent.md)");
 }
 
 TEST(AgentConfig_Modem, ValidatesTheBackendAndItsFields) {
