@@ -71,6 +71,12 @@ function(awsfota_add_test name)
   if(NOT T_LABELS)
     set(T_LABELS unit)
   endif()
+  # gtest_discover_tests passes PROPERTIES on as a flat list, so only one label survives as a label
+  # (a second one would be read as a property name).
+  list(LENGTH T_LABELS label_count)
+  if(label_count GREATER 1)
+    message(FATAL_ERROR "awsfota_add_test(${name}): one label only, got ${T_LABELS}")
+  endif()
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${T_LABELS}" TIMEOUT 300 ${T_PROPERTIES})
 endfunction()
 
