@@ -41,6 +41,7 @@ std::string_view to_string(ImageKind kind) noexcept {
     case ImageKind::ModemDelta: return "modem_delta";
     case ImageKind::FullModem: return "full_modem";
     case ImageKind::AppDelta: return "app_delta";
+    case ImageKind::RaucBundle: return "rauc_bundle";
   }
   return "unknown";
 }

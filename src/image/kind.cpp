@@ -30,6 +30,7 @@ const char* to_string(ImageKind kind) {
     case ImageKind::ModemDelta: return "modem delta";
     case ImageKind::FullModem: return "full modem image";
     case ImageKind::AppDelta: return "application delta";
+    case ImageKind::RaucBundle: return "RAUC bundle";
   }
   return "unknown";
 }
@@ -77,6 +78,8 @@ ImageKind detect_kind(std::span<const std::uint8_t> head) {
       std::equal(std::begin(kDeltaTag), std::end(kDeltaTag), head.begin() + 8)) {
     return ImageKind::AppDelta;
   }
+  // Before the modem delta, whose magic sits at offset 4 where a squashfs keeps its inode count.
+  if (head.size() >= 4 && load_le32(head, 0) == kSquashfsMagic) return ImageKind::RaucBundle;
   if (head.size() >= 8 && load_le32(head, 4) == kModemDeltaMagic) return ImageKind::ModemDelta;
   if (head.size() >= 2 && load_le16(head, 0) == kFullModemMagic) return ImageKind::FullModem;
   return ImageKind::Unknown;
@@ -87,7 +90,7 @@ Expected<ImageKind, KindError> check_kind(std::span<const std::uint8_t> head, Im
   if (kind == ImageKind::Unknown) {
     return unexpected(KindError{KindErrorCode::InvalidUpdate, kind,
                                 "not an update image: the first " + std::to_string(std::min(head.size(), kDetectBytes)) +
-                                    " bytes match no known kind (MCUboot, modem delta, full modem, application delta)"});
+                                    " bytes match no known kind (MCUboot, modem delta, full modem, application delta, RAUC bundle)"});
   }
   if ((static_cast<ImageKindMask>(kind) & allowed) == 0) {
     return unexpected(KindError{KindErrorCode::TypeMismatch, kind,

@@ -112,3 +112,19 @@ TEST(ImageKind_Check, AllowedKindPasses) {
   ASSERT_TRUE(r);
   EXPECT_EQ(*r, ImageKind::McuBoot);
 }
+
+TEST(ImageKind_Detect, BareSquashfsIsARaucBundleAndAWrappedOneIsNot) {
+  std::vector<std::uint8_t> bundle(kDetectBytes, 0);
+  bundle[0] = 'h';
+  bundle[1] = 's';
+  bundle[2] = 'q';
+  bundle[3] = 's';
+  EXPECT_EQ(detect_kind(bundle), ImageKind::RaucBundle);
+  EXPECT_EQ(detect_kind(std::span(bundle).first(3)), ImageKind::Unknown);
+  auto refused = check_kind(bundle, ImageKind::McuBoot | ImageKind::AppDelta);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, KindErrorCode::TypeMismatch);
+  EXPECT_NE(refused.error().reason.find("RAUC bundle"), std::string::npos);
+  // A partition image of a squashfs is an MCUboot envelope: still the application kind.
+  EXPECT_EQ(detect_kind(head_with_flags(kPartitionPayloadFlag)), ImageKind::McuBoot);
+}

@@ -53,6 +53,7 @@ enum class ImageKind : std::uint32_t {
   ModemDelta = 2,
   FullModem = 4,
   AppDelta = 8,  // this project's zstd patch-from delta of the application image
+  RaucBundle = 16,  // a RAUC bundle, installed by the RAUC service (docs/rauc.md)
 };
 [[nodiscard]] std::string_view to_string(ImageKind kind) noexcept;  // "mcuboot", "modem_delta", ...
 

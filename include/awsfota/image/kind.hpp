@@ -24,6 +24,9 @@ enum class ImageKind : std::uint32_t {
   ModemDelta = 2,  // LE u32 at 4 == 0x7544656d, or a signed modem envelope with kModemDeltaEnvelopeFlag
   FullModem = 4,   // LE u16 at 0 == 0x84d2, or a signed modem envelope with kFullModemEnvelopeFlag
   AppDelta = 8,    // zstd skippable frame (0x184D2A50..5F) whose content starts with "AWSFOTAD"
+  RaucBundle = 16, // a bare squashfs ("hsqs" at 0): a RAUC bundle, which RAUC verifies and installs
+                   // itself (docs/rauc.md). awsfota's own partition images are never bare: they are
+                   // wrapped in an MCUboot envelope, so this cannot be mistaken for one.
 };
 
 // A set of kinds: ImageKind::McuBoot | ImageKind::AppDelta.
@@ -34,7 +37,7 @@ using ImageKindMask = std::uint32_t;
 [[nodiscard]] constexpr ImageKindMask operator|(ImageKindMask a, ImageKind b) {
   return a | static_cast<ImageKindMask>(b);
 }
-inline constexpr ImageKindMask kAllImageKinds = 1u | 2u | 4u | 8u;
+inline constexpr ImageKindMask kAllImageKinds = 1u | 2u | 4u | 8u | 16u;
 
 [[nodiscard]] const char* to_string(ImageKind kind);
 
