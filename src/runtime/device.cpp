@@ -7,6 +7,8 @@
 #include "awsfota/adapters/openssl/crypto.hpp"
 #include "awsfota/adapters/posix/block_device.hpp"
 #include "awsfota/adapters/posix/simulated_modem.hpp"
+#include "awsfota/adapters/rauc/rauc_target.hpp"
+#include "awsfota/adapters/rauc/sd_bus_rauc.hpp"
 #include "awsfota/dfu/app_targets.hpp"
 #include "awsfota/dfu/modem_target.hpp"
 #include "awsfota/runtime/boot_seam.hpp"
@@ -71,6 +73,10 @@ struct Device::Parts final : DownloadListener, DfuListener {
   std::unique_ptr<dfu::AppSlotTarget> app;
   std::unique_ptr<dfu::AppDeltaTarget> delta;
   std::unique_ptr<dfu::ModemTarget> modem_target;
+  // RAUC systems: the service, its boot control (then the one the device uses), its target.
+  std::unique_ptr<rauc::SdBusRauc> rauc_service;
+  std::unique_ptr<rauc::RaucBootControl> rauc_boot;
+  std::unique_ptr<rauc::RaucTarget> rauc_target;
   ObservingStore store;
   std::unique_ptr<DfuStaging> staging;
   std::unique_ptr<BootSeam> boot_seam;
@@ -86,8 +92,11 @@ struct Device::Parts final : DownloadListener, DfuListener {
   void log(fota::LogLevel level, const std::string& message) {
     if (config.logger) config.logger->log(level, message);
   }
-  // The caller's bootloader boot control, else the file record's.
-  dfu::BootControl& active_boot() { return config.boot_control ? *config.boot_control : boot; }
+  // RAUC's boot control on a RAUC system, else the caller's bootloader boot control, else the file record's.
+  dfu::BootControl& active_boot() {
+    if (rauc_boot) return *rauc_boot;
+    return config.boot_control ? *config.boot_control : boot;
+  }
 
   // DownloadListener and DfuListener: results reach the engine on its thread.
   void on_download_progress(std::uint64_t offset, std::uint64_t total, std::uint64_t received) override {
@@ -106,10 +115,44 @@ struct Device::Parts final : DownloadListener, DfuListener {
   void on_confirmed() override { fota->on_dfu_confirmed(); }
 
   Expected<void, std::string> build_targets();
+  Expected<void, std::string> build_app_targets(Routes& routes);
+  Expected<void, std::string> build_rauc_target(Routes& routes);
+  Expected<void, std::string> build_staging(Routes routes);
+  void on_install_progress(int percent, const std::string& message) {
+    log(fota::LogLevel::Info, "RAUC: " + std::to_string(percent) + "% " + message);
+  }
   Expected<void, std::string> build_engine(fota::MqttTransport& mqtt, bool modem_applied);
 };
 
+Expected<void, std::string> Device::Parts::build_rauc_target(Routes& routes) {
+  const DeviceConfig::Rauc& r = config.rauc;
+  rauc_service = std::make_unique<rauc::SdBusRauc>(rauc::SdBusRaucOptions{.bus = r.bus, .install_timeout = r.install_timeout});
+  rauc_boot = std::make_unique<rauc::RaucBootControl>(
+      *rauc_service, rauc::RaucBootOptions{.bootname_a = r.bootname_a,
+                                           .bootname_b = r.bootname_b,
+                                           .record = r.record.empty() ? std::filesystem::path(config.checkpoint.string() + ".rauc")
+                                                                      : r.record});
+  // RAUC's progress arrives on the engine thread, inside the install (verify); it is logged and
+  // logged.
+  auto made = rauc::RaucTarget::create(*rauc_service, *rauc_boot, {.staging = r.staging, .capacity = r.staging_size},
+                                       [this](const rauc::RaucProgress& p) { on_install_progress(p.percent, p.message); });
+  if (!made) return unexpected("rauc: " + made.error());
+  rauc_target = std::move(*made);
+  routes.rauc = {rauc_target.get(), [this] { return rauc_target->staged_device(); }};
+  return {};
+}
+
 Expected<void, std::string> Device::Parts::build_targets() {
+  Routes routes;
+  if (config.rauc.enabled) {
+    if (auto built = build_rauc_target(routes); !built) return built;
+    if (config.slot_size == 0) return build_staging(std::move(routes));
+  }
+  if (auto built = build_app_targets(routes); !built) return built;
+  return build_staging(std::move(routes));
+}
+
+Expected<void, std::string> Device::Parts::build_app_targets(Routes& routes) {
   if (config.slot_size == 0) return unexpected(std::string("slot_size must be more than 0"));
   auto a = open_device("slot_a", config.slot_a, config.slot_size);
   if (!a) return unexpected(a.error());
@@ -142,7 +185,6 @@ Expected<void, std::string> Device::Parts::build_targets() {
     app = std::make_unique<dfu::AppSlotTarget>(*slot_a, *slot_b, active_boot(), crypto, app_config);
   }
 
-  Routes routes;
   routes.app = {app.get(), [this] { return app->staged_device(); }};
   if (!config.delta_staging.empty()) {
     auto s = open_device("delta_staging", config.delta_staging,
@@ -168,6 +210,10 @@ Expected<void, std::string> Device::Parts::build_targets() {
         dfu::ModemVerify{.policy = app_config.verify, .crypto = &crypto});
     routes.modem = {modem_target.get(), [this] { return static_cast<dfu::BlockDevice*>(modem_staging.get()); }};
   }
+  return {};
+}
+
+Expected<void, std::string> Device::Parts::build_staging(Routes routes) {
   StagingOptions options{
       .allowed = config.allowed_kinds,
       .commit_interval = config.commit_interval,
@@ -208,7 +254,12 @@ Expected<void, std::string> Device::Parts::build_engine(fota::MqttTransport& mqt
 }
 
 Expected<std::unique_ptr<Device>, std::string> Device::create(DeviceConfig config, fota::MqttTransport& mqtt) {
-  if (config.boot_state.empty() && !config.boot_control) return unexpected(std::string("boot_state is empty"));
+  if (config.boot_state.empty() && !config.boot_control && !config.rauc.enabled) {
+    return unexpected(std::string("boot_state is empty"));
+  }
+  if (config.boot_control && config.rauc.enabled) {
+    return unexpected(std::string("rauc: on a RAUC system the boot control is RAUC's; boot_control must be null"));
+  }
   if (config.checkpoint.empty()) return unexpected(std::string("checkpoint is empty"));
   auto parts = std::make_unique<Parts>(std::move(config));
   if (auto built = parts->build_targets(); !built) return unexpected(built.error());

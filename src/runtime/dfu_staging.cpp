@@ -48,6 +48,7 @@ Route* DfuStaging::route_for(image::ImageKind kind) {
     case image::ImageKind::AppDelta: r = &routes_.app_delta; break;
     case image::ImageKind::ModemDelta:
     case image::ImageKind::FullModem: r = &routes_.modem; break;
+    case image::ImageKind::RaucBundle: r = &routes_.rauc; break;
     default: return nullptr;
   }
   return r->target ? r : nullptr;
@@ -144,7 +145,8 @@ std::optional<dfu::DfuError> DfuStaging::prepare_fresh() {
   const std::pair<Route*, image::ImageKindMask> routes[] = {
       {&routes_.app, static_cast<image::ImageKindMask>(image::ImageKind::McuBoot)},
       {&routes_.app_delta, static_cast<image::ImageKindMask>(image::ImageKind::AppDelta)},
-      {&routes_.modem, image::ImageKind::ModemDelta | image::ImageKind::FullModem}};
+      {&routes_.modem, image::ImageKind::ModemDelta | image::ImageKind::FullModem},
+      {&routes_.rauc, static_cast<image::ImageKindMask>(image::ImageKind::RaucBundle)}};
   for (const auto& [route, kinds] : routes) {
     if (!route->target || (kinds & options_.allowed) == 0) continue;  // never written by this device
     if (auto r = route->target->prepare_fresh(expected_size_); !r) return r.error();

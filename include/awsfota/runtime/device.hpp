@@ -70,6 +70,19 @@ struct DeviceConfig {
   // A bootloader's boot control (grub::GrubBootControl, ...), owned by the caller and outliving the
   // Device; null: the file boot record above. With one, boot_state is not used.
   dfu::BootControl* boot_control = nullptr;
+
+  // RAUC systems (docs/rauc.md): RAUC bundles are staged in `staging` and installed by the RAUC
+  // service over D-Bus, and RAUC says which slot runs (its BootSlot; `boot_state` is then unused).
+  // The slot files above are optional then (slot_size 0: no MCUboot images).
+  struct Rauc {
+    bool enabled = false;
+    std::string bus = "system";                // "system", "session" or a D-Bus address
+    std::filesystem::path staging;             // the bundle file, "*.raucb"
+    std::uint64_t staging_size = 0;            // the largest bundle taken
+    std::string bootname_a = "A", bootname_b = "B";  // RAUC's bootnames of slots A and B
+    std::filesystem::path record;              // awsfota's trial record; default checkpoint + ".rauc"
+    std::chrono::seconds install_timeout = std::chrono::hours(1);
+  } rauc;
   std::filesystem::path checkpoint;    // the engine's checkpoint file (its folder must exist)
   std::filesystem::path staging_record;  // which target holds the staged file; default checkpoint + ".staging"
 

@@ -66,6 +66,7 @@ struct Routes {
   Route app;        // full MCUboot images
   Route app_delta;  // this project's application deltas
   Route modem;      // modem deltas and full modem images
+  Route rauc;       // RAUC bundles, installed by the RAUC service (docs/rauc.md)
 };
 
 struct StagingOptions {
