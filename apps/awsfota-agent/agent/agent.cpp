@@ -18,6 +18,8 @@
 #include "awsfota/adapters/grub/grub_boot_control.hpp"
 #include "awsfota/adapters/posix/block_device.hpp"
 #include "awsfota/adapters/ubootenv/uboot_boot_control.hpp"
+#include "awsfota/adapters/rauc/rauc_boot_control.hpp"
+#include "awsfota/adapters/rauc/sd_bus_rauc.hpp"
 #include "awsfota/dfu/boot_control.hpp"
 #include "awsfota/image/mcuboot.hpp"
 #include "awsfota/runtime/device.hpp"
@@ -97,12 +99,28 @@ const char* bootloader_name(BootBackend backend) {
   return "the boot step";
 }
 
+// A RAUC system's boot control: RAUC's, with awsfota's trial record in the state folder.
+std::filesystem::path rauc_record(const AgentConfig& config) { return config.state_dir / "rauc.boot"; }
+
+rauc::SdBusRaucOptions rauc_options(const RaucSettings& r) {
+  return {.bus = r.bus, .install_timeout = r.install_timeout};
+}
+
+Expected<dfu::BootStatus, dfu::BootError> rauc_boot_status(const AgentConfig& config) {
+  rauc::SdBusRauc service(rauc_options(*config.rauc));
+  rauc::RaucBootControl control(service, {.bootname_a = config.rauc->bootname_a,
+                                          .bootname_b = config.rauc->bootname_b,
+                                          .record = rauc_record(config)});
+  return control.status();
+}
+
 // The boot step (when the agent's start is the device's boot, or once per boot when a boot id says
 // which boot this is), then what the boot control says. With a bootloader's control the bootloader
-// took that step, and its control's status() settles this boot.
+// took that step, and its control's status() settles this boot; on a RAUC system RAUC says which slot
+// the bootloader started.
 Expected<dfu::BootStatus, std::string> boot(const AgentConfig& config, dfu::BootControl* bootloader, Output& out) {
   posix::FileBootRecordStore store(config.boot.state_file);
-  if (!bootloader && config.boot.run_boot_step) {
+  if (!bootloader && !config.rauc && config.boot.run_boot_step) {
     const auto& id_file = config.boot.boot_id_file;
     const bool once = once_per_boot(config);
     std::string boot_id;
@@ -123,7 +141,7 @@ Expected<dfu::BootStatus, std::string> boot(const AgentConfig& config, dfu::Boot
     }
   }
   dfu::RecordBootControl record(store);
-  auto status = bootloader ? bootloader->status() : record.status();
+  auto status = config.rauc ? rauc_boot_status(config) : bootloader ? bootloader->status() : record.status();
   if (!status) return unexpected("boot: " + status.error().reason);
   std::string line = std::string("boot: running slot ") + dfu::to_string(status->active);
   if (status->state == dfu::BootState::Trial) line += " on trial (self-test, then confirm)";
@@ -135,6 +153,7 @@ Expected<dfu::BootStatus, std::string> boot(const AgentConfig& config, dfu::Boot
     line += std::string(", reverted from an unconfirmed trial of slot ") + dfu::to_string(*status->reverted_from);
   }
   if (bootloader) line += std::string(" (started by ") + bootloader_name(config.boot.backend) + ")";
+  if (config.rauc) line += " (as RAUC says)";
   out.line(line);
   // U-Boot: a confirmed slot that came up gets back the attempt boot.cmd took (RAUC's "mark good"), so
   // only boots that fail in a row lead to U-Boot's fallback (docs/boot.md).
@@ -148,6 +167,18 @@ Expected<dfu::BootStatus, std::string> boot(const AgentConfig& config, dfu::Boot
 // only when not 0, as job documents write it), else "" (no "already installed" shortcut).
 std::string running_version(const AgentConfig& config, const dfu::BootStatus& status, Output& out) {
   if (config.running_version) return *config.running_version;
+  if (config.rauc) {
+    // The version of the bundle RAUC installed in the booted slot, as RAUC recorded it.
+    rauc::SdBusRauc service(rauc_options(*config.rauc));
+    if (auto slots = service.slots()) {
+      for (const auto& slot : *slots) {
+        if (slot.state == "booted" && !slot.bundle_version.empty()) return slot.bundle_version;
+      }
+    }
+    out.line("[warning] running-version: not configured and RAUC knows no bundle version of the booted slot; "
+             "every job's bundle will be installed");
+    return "";
+  }
   const auto& path = status.active == dfu::Slot::A ? config.slots.a : config.slots.b;
   std::ifstream in(path, std::ios::binary);
   std::array<std::uint8_t, image::kHeaderFieldsSize> head{};
@@ -195,6 +226,16 @@ Expected<runtime::DeviceConfig, std::string> device_config(const AgentConfig& c,
     d.modem_staging_size = c.modem.staging_size;
   }
   d.boot_state = c.boot.state_file;
+  if (c.rauc) {
+    d.rauc = {.enabled = true,
+              .bus = c.rauc->bus,
+              .staging = c.rauc->staging,
+              .staging_size = c.rauc->staging_size,
+              .bootname_a = c.rauc->bootname_a,
+              .bootname_b = c.rauc->bootname_b,
+              .record = rauc_record(c),
+              .install_timeout = c.rauc->install_timeout};
+  }
   d.checkpoint = c.checkpoint_file;
   d.staging_record = c.state_dir / "staging.record";
   if (!c.verify.public_key.empty()) {

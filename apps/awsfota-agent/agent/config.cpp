@@ -79,6 +79,22 @@ class Section {
     fail(field(key), "expected " + what + ", got " + describe(*v));
   }
 
+  // Present and not null (without reading it: the field stays to be read).
+  [[nodiscard]] bool has(const std::string& key) const {
+    auto it = object_.find(key);
+    return it != object_.end() && !it->is_null();
+  }
+
+  // ["a", "b"]: two non-empty strings.
+  std::optional<std::pair<std::string, std::string>> string_pair(const std::string& key) {
+    const json* v = find(key);
+    if (!v) return std::nullopt;
+    if (!v->is_array() || v->size() != 2 || !(*v)[0].is_string() || !(*v)[1].is_string()) {
+      fail(field(key), "expected two strings, got " + describe(*v));
+    }
+    return std::pair{(*v)[0].get<std::string>(), (*v)[1].get<std::string>()};
+  }
+
   std::optional<Section> section(const std::string& key) {
     const json* v = find(key);
     if (!v) return std::nullopt;
@@ -157,12 +173,15 @@ void read_connection(Section& root, AgentConfig& c, const std::filesystem::path&
   }
 }
 
+void read_boot(Section& root, AgentConfig& c, const std::filesystem::path& base);
+
 void read_storage(Section& root, AgentConfig& c, const std::filesystem::path& base) {
   c.state_dir = resolve(base, root.string("state-dir").value_or("/var/lib/awsfota"));
   c.checkpoint_file = path_of(root, "checkpoint-file", base);
   if (c.checkpoint_file.empty()) c.checkpoint_file = c.state_dir / "checkpoint";
 
   auto slots = root.section("slots");
+  if (!slots && root.has("rauc")) return read_boot(root, c, base);  // RAUC's slots only
   if (!slots) fail("slots", "is required (the A and B slot files or devices, and their size)");
   c.slots.a = required_path(*slots, "a", base);
   c.slots.b = required_path(*slots, "b", base);
@@ -183,6 +202,10 @@ void read_storage(Section& root, AgentConfig& c, const std::filesystem::path& ba
     staging->reject_unknown();
   }
 
+  read_boot(root, c, base);
+}
+
+void read_boot(Section& root, AgentConfig& c, const std::filesystem::path& base) {
   auto boot = root.section("boot");
   if (boot) {
     if (auto backend = boot->string("backend"); backend && *backend == "grub") {
@@ -210,6 +233,32 @@ void read_storage(Section& root, AgentConfig& c, const std::filesystem::path& ba
     boot->reject_unknown();
   }
   if (c.boot.state_file.empty()) c.boot.state_file = c.state_dir / "boot.state";
+}
+
+// "rauc": {"staging": "bundle.raucb", "staging-size": N, "bus": "system", "bootnames": ["A", "B"],
+//          "install-timeout-seconds": N}
+void read_rauc(Section& root, AgentConfig& c, const std::filesystem::path& base) {
+  auto r = root.section("rauc");
+  if (!r) return;
+  RaucSettings s;
+  s.bus = r->string("bus").value_or("system");
+  if (s.bus.empty()) fail("rauc.bus", "must be \"system\", \"session\" or a D-Bus address");
+  s.staging = required_path(*r, "staging", base);
+  if (s.staging.extension() != ".raucb") fail("rauc.staging", "must end in .raucb (RAUC refuses other bundle names)");
+  auto size = r->integer("staging-size", 1, kMaxSize, "a positive integer (bytes)");
+  if (!size) fail("rauc.staging-size", "is required (the largest bundle, in bytes)");
+  s.staging_size = *size;
+  if (auto names = r->string_pair("bootnames")) {
+    std::tie(s.bootname_a, s.bootname_b) = *names;
+    if (s.bootname_a.empty() || s.bootname_a == s.bootname_b) fail("rauc.bootnames", "must be two different names");
+  }
+  duration(*r, "install-timeout-seconds", s.install_timeout, 10, 86'400, "an integer 10..86400");
+  r->reject_unknown();
+  if (c.boot.backend != BootBackend::File) {
+    fail("rauc", "on a RAUC system the boot control is RAUC's: leave boot.backend out (or \"file\")");
+  }
+  if (c.slots.a == s.staging || c.slots.b == s.staging) fail("rauc.staging", "must differ from both slots");
+  c.rauc = std::move(s);
 }
 
 void read_modem(Section& root, AgentConfig& c, const std::filesystem::path& base) {
@@ -347,6 +396,7 @@ Expected<AgentConfig, ConfigError> parse_config(std::string_view json_text, cons
     read_connection(root, c, base_dir);
     read_storage(root, c, base_dir);
     read_modem(root, c, base_dir);
+    read_rauc(root, c, base_dir);
     read_compat(root, c);
     read_download(root, c, base_dir);
     read_behaviour(root, c, base_dir);

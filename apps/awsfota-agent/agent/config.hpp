@@ -75,6 +75,16 @@ struct BootSettings {
   std::filesystem::path uboot_fw_env_config = "/etc/fw_env.config";  // libubootenv's, as fw_printenv -c takes it
 };
 
+// A RAUC system (docs/rauc.md): RAUC bundles are installed by the RAUC service, and RAUC says which
+// slot runs. Then `slots` is optional (without it no MCUboot images) and the agent runs no boot step.
+struct RaucSettings {
+  std::string bus = "system";          // "system", "session" or a D-Bus address
+  std::filesystem::path staging;       // where a bundle is downloaded, "*.raucb"
+  std::uint64_t staging_size = 0;      // the largest bundle taken
+  std::string bootname_a = "A", bootname_b = "B";
+  std::chrono::seconds install_timeout = std::chrono::hours(1);
+};
+
 enum class ModemBackendKind { None, Simulated };
 
 struct ModemSettings {
@@ -131,6 +141,7 @@ struct AgentConfig {
   std::filesystem::path checkpoint_file;
   std::filesystem::path state_dir;             // small state files of the runtime (staging record)
   ModemSettings modem;
+  std::optional<RaucSettings> rauc;
   std::optional<std::string> running_version;  // none: read from the active slot's image header
   DownloadSettings download;
   ProgressSettings progress;
