@@ -12,9 +12,11 @@
 #include "awsfota/image/kind.hpp"
 #include "awsfota/image/mcuboot.hpp"
 #include "cli/document.hpp"
+#include "cli/rauc_manifest.hpp"
 #include "cli/watch.hpp"
 #include "common.hpp"
 #include "io/aws_client.hpp"
+#include "io/program.hpp"
 
 namespace awsfota::cli {
 namespace {
@@ -25,9 +27,18 @@ struct DocumentOptions {
   std::string host;
   std::string path;
   std::string protocol = "https:";
-  std::string operation = "app_fw_update";
+  std::string operation;  // empty: rauc_bundle for a RAUC bundle, else app_fw_update
   std::string fwversion;
 };
+
+// The manifest of a RAUC bundle, read by unsquashfs (a bundle is a squashfs image with RAUC's
+// signature after it); an error when it cannot be read.
+Expected<RaucManifest, std::string> bundle_manifest(const std::string& bundle) {
+  ProgramResult r = run_capture({"unsquashfs", "-cat", bundle, "manifest.raucm"});
+  if (!r.started) return unexpected(std::string("unsquashfs (squashfs-tools) is not installed"));
+  if (r.exit_code != 0) return unexpected("unsquashfs cannot read its manifest.raucm: " + first_line(r.err));
+  return parse_rauc_manifest(r.out);
+}
 
 // The job document for an image and where it is served; {exit code, message} on failure.
 Expected<std::string, std::pair<int, std::string>> make_document(const DocumentOptions& o) {
@@ -39,15 +50,30 @@ Expected<std::string, std::pair<int, std::string>> make_document(const DocumentO
   if (!bytes) return unexpected(std::make_pair(int(kExitFailed), bytes.error()));
   openssl::OpenSslCrypto crypto;
   DocumentSpec spec;
-  spec.operation = o.operation;
   spec.size = bytes->size();
   spec.sha256 = image::to_hex(image::sha256_of(crypto, *bytes));
   spec.fwversion = o.fwversion;
   const auto kind = image::detect_kind(std::span(*bytes).first(std::min(bytes->size(), image::kDetectBytes)));
   if (kind == image::ImageKind::Unknown)
     return unexpected(std::make_pair(int(kExitVerifyFailed),
-                                     o.image + " is not a known image kind (MCUboot, awsfota delta, modem): a device "
+                                     o.image + " is not a known image kind (MCUboot, awsfota delta, modem, RAUC bundle): a device "
                                                "would refuse it"));
+  spec.operation = o.operation.empty() ? (kind == image::ImageKind::RaucBundle ? "rauc_bundle" : "app_fw_update")
+                                       : o.operation;
+  if (spec.fwversion.empty() && kind == image::ImageKind::RaucBundle) {
+    // RAUC checks the bundle itself on the device; the version is read only to fill the document.
+    auto manifest = bundle_manifest(o.image);
+    if (!manifest) {
+      return unexpected(std::make_pair(int(kExitVerifyFailed),
+                                       o.image + ": a RAUC bundle whose version cannot be read (" + manifest.error() +
+                                           "): give --fwversion"));
+    }
+    spec.fwversion = manifest->version;
+    if (spec.fwversion.empty()) {
+      return unexpected(std::make_pair(int(kExitVerifyFailed),
+                                       o.image + ": the bundle's manifest has no version: give --fwversion"));
+    }
+  }
   if (spec.fwversion.empty() && kind == image::ImageKind::McuBoot) {
     auto parsed = image::parse_image(*bytes);
     if (!parsed) return unexpected(std::make_pair(int(kExitVerifyFailed), o.image + ": " + parsed.error().reason));
@@ -72,7 +98,8 @@ void add_document_options(CLI::App* cmd, DocumentOptions& o, bool image_required
   cmd->add_option("--path", o.path, "the reference's location.path (instead of --url)");
   cmd->add_option("--protocol", o.protocol, "the reference's location.protocol: https: (default) or http:")
       ->check(CLI::IsMember({"https:", "http:", "https", "http"}));
-  cmd->add_option("--operation", o.operation, "document operation (default app_fw_update)");
+  cmd->add_option("--operation", o.operation,
+                  "document operation (default: rauc_bundle for a RAUC bundle, app_fw_update otherwise)");
   cmd->add_option("--fwversion", o.fwversion, "version devices compare with theirs (default: from the image header)");
 }
 
