@@ -42,6 +42,7 @@ aws_fota_evt_id evt_id_of(fota::EventKind kind) noexcept {
     case fota::EventKind::Confirmed: return AWS_FOTA_EVT_CONFIRMED;
     case fota::EventKind::RolledBack: return AWS_FOTA_EVT_ROLLED_BACK;
     case fota::EventKind::Canceled: return AWS_FOTA_EVT_CANCELED;
+    case fota::EventKind::InstallProgress: break;  // not delivered (see deliver())
   }
   return AWS_FOTA_EVT_ERROR;
 }
@@ -201,6 +202,9 @@ void Instance::remember_job(const std::string& id) {
 }
 
 void Instance::deliver(const fota::Event& e) {
+  // The reference has no event for an installer's own progress, and its C applications install no
+  // RAUC bundles: not passed on.
+  if (e.kind == fota::EventKind::InstallProgress) return;
   remember_job(e.job_id);
   aws_fota_event evt{};
   evt.id = evt_id_of(e.kind);

@@ -41,6 +41,7 @@ InputKind kind_of(const InputEvent& event) {
         else if constexpr (std::is_same_v<T, AppCancel>) return InputKind::AppCancel;
         else if constexpr (std::is_same_v<T, AppDeferReboot>) return InputKind::AppDeferReboot;
         else if constexpr (std::is_same_v<T, AppAllowReboot>) return InputKind::AppAllowReboot;
+        else if constexpr (std::is_same_v<T, DfuInstallProgress>) return InputKind::DfuInstallProgress;
         else return InputKind::MessagesLost;
       },
       event);

@@ -216,6 +216,30 @@ void EngineImpl::download_progress(const DownloadProgress& p) {
   }
 }
 
+// The installer's own progress (RAUC installs during verify): events on each change, reports as
+// download progress is throttled, never a 100 % report (the verified phase report follows it).
+void EngineImpl::install_progress(const DfuInstallProgress& p) {
+  const int pct = std::clamp(p.percent, 0, 100);
+  const std::string step = clip_status_value(p.step);
+  if (pct != job->last_install_percent || step != job->last_install_step) {
+    Event e = job_event(EventKind::InstallProgress);
+    e.percent = pct;
+    e.message = step;
+    emit(std::move(e));
+    job->last_install_percent = pct;
+    job->last_install_step = step;
+  }
+  const bool enough_percent = pct >= job->last_install_report_percent + static_cast<int>(config.progress_min_percent);
+  const bool enough_time = now - job->last_report_time >= config.progress_min_interval;
+  if (pct < 100 && enough_percent && enough_time) {
+    jobs::StatusDetails details{{"phase", "installing"}, {"percent", std::to_string(pct)}};
+    if (!step.empty()) details["step"] = step;
+    enqueue_update({UpdatePurpose::Progress, jobs::JobStatus::InProgress, std::move(details)});
+    job->last_install_report_percent = pct;
+    job->last_report_time = now;
+  }
+}
+
 void EngineImpl::download_finished(const DownloadFinished& f) {
   if (job->size && f.size != *job->size) {
     return fail(ErrorCause::SizeMismatch, "downloaded " + std::to_string(f.size) + " bytes, the job document says " +

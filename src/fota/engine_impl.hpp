@@ -40,6 +40,9 @@ struct JobContext {
   bool reboot_sent = false;         // RequestReboot emitted
   int last_event_percent = -1;
   int last_report_percent = -1;
+  int last_install_percent = -1;      // INSTALL_PROGRESS: the last event's and report's
+  std::string last_install_step;
+  int last_install_report_percent = -1;
   Millis last_report_time{0};
 };
 
@@ -142,6 +145,7 @@ struct EngineImpl {
   void resume_after_check(const Dispatch& d);
   void staging_ready(const DfuStagingReady& r);
   void download_progress(const DownloadProgress& p);
+  void install_progress(const DfuInstallProgress& p);
   void download_finished(const DownloadFinished& f);
   void url_expired();
   void url_refreshed(const Dispatch& d);

@@ -50,6 +50,7 @@ void dfu_failed(EngineImpl& e, const Dispatch& d) {
 }
 void url_expired(EngineImpl& e, const Dispatch&) { e.url_expired(); }
 void url_refreshed(EngineImpl& e, const Dispatch& d) { e.url_refreshed(d); }
+void install_progress(EngineImpl& e, const Dispatch& d) { e.install_progress(input<DfuInstallProgress>(d)); }
 void verified(EngineImpl& e, const Dispatch& d) { e.image_verified(input<DfuImageVerified>(d)); }
 void scheduled(EngineImpl& e, const Dispatch&) { e.trial_scheduled(); }
 void reboot_status_accepted(EngineImpl& e, const Dispatch& d) { e.awaiting_reboot_accepted(d); }
@@ -167,6 +168,7 @@ constexpr std::array kTable = {
   Row{S::Verifying,      K::JobNotice,            notice_busy},
   Row{S::Verifying,      K::UpdateAccepted,       nothing},
   Row{S::Verifying,      K::DfuImageVerified,     verified},
+  Row{S::Verifying,      K::DfuInstallProgress,   install_progress},
   Row{S::Verifying,      K::DfuFailed,            dfu_failed},
   Row{S::Verifying,      K::JobEnded,             job_ended},
   Row{S::Verifying,      K::AppCancel,            cancel},

@@ -76,6 +76,9 @@ void Fota::on_dfu_verified(ImageKind kind) { feed(DfuImageVerified{kind}); }
 void Fota::on_dfu_trial_scheduled() { feed(DfuTrialScheduled{}); }
 void Fota::on_dfu_confirmed() { feed(DfuImageConfirmed{}); }
 void Fota::on_dfu_failed(ErrorCause cause, std::string_view detail) { feed(DfuFailed{cause, std::string(detail)}); }
+void Fota::on_dfu_install_progress(int percent, std::string_view step) {
+  feed(DfuInstallProgress{percent, std::string(step)});
+}
 void Fota::on_timer(TimerId id) { feed(TimerExpired{id}); }
 
 // Inputs that arrive while actions run (a seam answering synchronously) wait their turn, so the engine

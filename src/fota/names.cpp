@@ -71,6 +71,7 @@ std::string_view to_string(EventKind kind) noexcept {
     case EventKind::Confirmed: return "CONFIRMED";
     case EventKind::RolledBack: return "ROLLED_BACK";
     case EventKind::Canceled: return "CANCELED";
+    case EventKind::InstallProgress: return "INSTALL_PROGRESS";
   }
   return "UNKNOWN";
 }
@@ -124,6 +125,7 @@ std::string_view to_string(InputKind kind) noexcept {
     case InputKind::DfuTrialScheduled: return "DfuTrialScheduled";
     case InputKind::DfuImageConfirmed: return "DfuImageConfirmed";
     case InputKind::DfuFailed: return "DfuFailed";
+    case InputKind::DfuInstallProgress: return "DfuInstallProgress";
     case InputKind::ResponseTimeout: return "ResponseTimeout";
     case InputKind::ConfirmTimeout: return "ConfirmTimeout";
     case InputKind::CheckpointSaveFailed: return "CheckpointSaveFailed";

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <optional>
+#include <thread>
 
 #include "awsfota/adapters/curl/system_env.hpp"
 #include "awsfota/adapters/openssl/crypto.hpp"
@@ -43,6 +44,40 @@ class ObservingStore final : public store::CheckpointStore {
 
 using Dev = std::unique_ptr<posix::PosixBlockDevice>;
 
+// Set on the thread that runs a RAUC install: what it reports goes to the engine through the loop.
+thread_local bool t_on_install_thread = false;
+
+// The staging area as the engine's DFU seam, except that the verify of a RAUC bundle (which is
+// RAUC's whole install, minutes long) runs on a thread of its own, so the engine thread goes on
+// (MQTT, timers) and RAUC's progress reaches the job while it runs. Its results reach the engine
+// through the loop, as the seam's contract allows.
+class InstallingStaging final : public fota::DfuTarget {
+ public:
+  explicit InstallingStaging(DfuStaging& staging) : staging_(staging) {}
+  ~InstallingStaging() override { join(); }
+  InstallingStaging(const InstallingStaging&) = delete;
+  InstallingStaging& operator=(const InstallingStaging&) = delete;
+
+  void prepare(const fota::PrepareStaging& request) override { staging_.prepare(request); }
+  void drop_staged() override { staging_.drop_staged(); }  // waits for an install under way
+  void verify(const fota::VerifyStaged& request) override {
+    if (staging_.staged_kind(request.job_id) != image::ImageKind::RaucBundle) return staging_.verify(request);
+    join();
+    worker_ = std::thread([this, request] {
+      t_on_install_thread = true;
+      staging_.verify(request);
+    });
+  }
+  // RAUC cannot be interrupted: a Device that goes away waits for the install's end.
+  void join() {
+    if (worker_.joinable()) worker_.join();
+  }
+
+ private:
+  DfuStaging& staging_;
+  std::thread worker_;
+};
+
 Expected<Dev, std::string> open_device(const char* field, const std::filesystem::path& path, std::uint64_t size) {
   if (path.empty()) return unexpected(std::string(field) + " is empty");
   auto dev = posix::PosixBlockDevice::open(path, size);
@@ -79,6 +114,7 @@ struct Device::Parts final : DownloadListener, DfuListener {
   std::unique_ptr<rauc::RaucTarget> rauc_target;
   ObservingStore store;
   std::unique_ptr<DfuStaging> staging;
+  std::unique_ptr<InstallingStaging> installing;
   std::unique_ptr<BootSeam> boot_seam;
   curl::CurlFetcher fetcher;
   curl::SystemClock clock;
@@ -106,11 +142,23 @@ struct Device::Parts final : DownloadListener, DfuListener {
   void on_download_failed(fota::ErrorCause cause, std::string_view detail) override {
     fota->on_download_failed(cause, detail);
   }
-  void on_failed(fota::ErrorCause cause, std::string_view detail) override { fota->on_dfu_failed(cause, detail); }
+  void on_failed(fota::ErrorCause cause, std::string_view detail) override {
+    if (t_on_install_thread) {
+      (void)loop.post_even_if_full([this, cause, d = std::string(detail)] { fota->on_dfu_failed(cause, d); });
+      return;
+    }
+    fota->on_dfu_failed(cause, detail);
+  }
   void on_url_expired() override { fota->on_download_url_expired(); }
   void on_erase_pending() override { fota->on_dfu_erase_pending(); }
   void on_staging_ready(bool erased, std::uint64_t kept) override { fota->on_dfu_staging_ready(erased, kept); }
-  void on_verified(fota::ImageKind kind) override { fota->on_dfu_verified(kind); }
+  void on_verified(fota::ImageKind kind) override {
+    if (t_on_install_thread) {
+      (void)loop.post_even_if_full([this, kind] { fota->on_dfu_verified(kind); });
+      return;
+    }
+    fota->on_dfu_verified(kind);
+  }
   void on_trial_scheduled() override { fota->on_dfu_trial_scheduled(); }
   void on_confirmed() override { fota->on_dfu_confirmed(); }
 
@@ -118,8 +166,11 @@ struct Device::Parts final : DownloadListener, DfuListener {
   Expected<void, std::string> build_app_targets(Routes& routes);
   Expected<void, std::string> build_rauc_target(Routes& routes);
   Expected<void, std::string> build_staging(Routes routes);
+  // On the install's thread: to the engine (INSTALL_PROGRESS, the job's "installing" reports) through
+  // the loop, with a bounded post (a later report says more than a dropped one).
   void on_install_progress(int percent, const std::string& message) {
-    log(fota::LogLevel::Info, "RAUC: " + std::to_string(percent) + "% " + message);
+    if (!t_on_install_thread) return log(fota::LogLevel::Info, "RAUC: " + std::to_string(percent) + "% " + message);
+    (void)loop.post([this, percent, message] { fota->on_dfu_install_progress(percent, message); });
   }
   Expected<void, std::string> build_engine(fota::MqttTransport& mqtt, bool modem_applied);
 };
@@ -224,6 +275,7 @@ Expected<void, std::string> Device::Parts::build_staging(Routes routes) {
   };
   staging = std::make_unique<DfuStaging>(std::move(routes), crypto, std::move(options));
   staging->set_listener(this);
+  installing = std::make_unique<InstallingStaging>(*staging);
   return {};
 }
 
@@ -245,7 +297,7 @@ Expected<void, std::string> Device::Parts::build_engine(fota::MqttTransport& mqt
   if (auto status = active_boot().status()) engine.document_options.inactive_slot = status->active == dfu::Slot::A ? 1U : 0U;
   auto made = fota::Fota::create(
       std::move(engine),
-      fota::Fota::Seams{mqtt, *downloader, *staging, *boot_seam, store, loop, config.logger}, config.on_event);
+      fota::Fota::Seams{mqtt, *downloader, *installing, *boot_seam, store, loop, config.logger}, config.on_event);
   if (!made) return unexpected("engine: " + made.error().message);
   fota.emplace(std::move(*made));
   loop.set_timer_handler([this](fota::TimerId id) { fota->on_timer(id); });
@@ -279,6 +331,7 @@ Device::Device(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 Device::~Device() {
   parts_->loop.stop();
   parts_->downloader->stop();
+  parts_->installing->join();
 }
 
 // The control inputs below come at the pace of people and connections, never in floods, and losing

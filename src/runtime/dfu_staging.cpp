@@ -59,6 +59,15 @@ image::ImageKind DfuStaging::kind() const {
   return kind_;
 }
 
+image::ImageKind DfuStaging::staged_kind(const std::string& job_id) const {
+  {
+    std::lock_guard lock(mutex_);
+    if (kind_ != image::ImageKind::Unknown) return kind_;
+  }
+  auto record = load_record();
+  return record && record->job_id == job_id ? record->kind : image::ImageKind::Unknown;
+}
+
 void DfuStaging::reset() {
   if (active_) active_->target->abort();
   active_ = nullptr;

@@ -51,5 +51,51 @@ TEST(EngineProgress, ACommitOnlyReportStillCounts) {
   EXPECT_THAT(w.bugs, IsEmpty());
 }
 
+// An installer that installs during verify (RAUC) reports its progress: an event per change, and
+// "installing" reports to the cloud throttled as download progress is, with the installer's words.
+TEST(EngineProgress, InstallProgressDuringVerifyIsReportedAsPhaseInstalling) {
+  EngineConfig config = World::default_config();
+  config.progress_min_interval = Millis{0};
+  World w(config);
+  w.install_steps = {{0, "Installing"}, {0, "Determining slot states"}, {40, "Checking bundle done."},
+                     {40, "Checking bundle done."}, {80, "Copying image to rootfs.1"}, {100, "Installing done."}};
+  w.run();
+  w.add_job("job-1");
+  w.run();
+  EXPECT_EQ(w.job_status("job-1"), "SUCCEEDED");
+  std::vector<std::string> installs;
+  for (const auto& name : w.event_names()) {
+    if (name.rfind("INSTALL_PROGRESS", 0) == 0) installs.push_back(name);
+  }
+  EXPECT_EQ(installs, (std::vector<std::string>{"INSTALL_PROGRESS 0 Installing",
+                                                "INSTALL_PROGRESS 0 Determining slot states",
+                                                "INSTALL_PROGRESS 40 Checking bundle done.",
+                                                "INSTALL_PROGRESS 80 Copying image to rootfs.1",
+                                                "INSTALL_PROGRESS 100 Installing done."}));
+  std::vector<std::string> reported;
+  for (const auto& u : w.service.updates) {
+    auto phase = u.details.find("phase");
+    if (phase == u.details.end() || phase->second != "installing") continue;
+    reported.push_back(u.details.at("percent") + " " + u.details.at("step"));
+  }
+  // Reports wait for the one in flight (the "verifying" phase) and a newer one replaces a queued one,
+  // as download reports do: here, with everything fed at once, the cloud sees the latest below 100 %
+  // (100 % is the verified phase's report that follows).
+  EXPECT_EQ(reported, (std::vector<std::string>{"80 Copying image to rootfs.1"}));
+  EXPECT_THAT(w.bugs, IsEmpty());
+  EXPECT_THAT(w.invariant_violations, IsEmpty());
+}
+
+TEST(EngineProgress, InstallProgressOutsideVerifyIsABug) {
+  World w;
+  w.run();
+  w.add_job("job-1");
+  while (w.engine->state() != State::Downloading && w.step()) {
+  }
+  w.feed(DfuInstallProgress{50, "late"});
+  ASSERT_EQ(w.bugs.size(), 1u);
+  EXPECT_NE(w.bugs[0].find("DfuInstallProgress"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace awsfota::fota::testing

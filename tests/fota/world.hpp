@@ -65,6 +65,7 @@ struct World {
   bool revert_on_record = false;
   BootOutcome last_outcome = BootOutcome::Normal;
   bool download_active = false;
+  std::vector<DfuInstallProgress> install_steps;  // reported during verify, as RAUC's install does
   std::uint64_t download_pos = 0;
   int reboots = 0;
 
@@ -300,6 +301,7 @@ struct World {
     tasks.emplace_back([this, a] {
       if (verify_failure) return feed(*std::exchange(verify_failure, std::nullopt));
       if (a.expected_size && staged != *a.expected_size) return feed(DfuFailed{ErrorCause::SizeMismatch, "short"});
+      for (const auto& step : install_steps) feed(step);
       feed(DfuImageVerified{ImageKind::Mcuboot});
     });
   }
@@ -364,6 +366,7 @@ struct World {
     for (const auto& e : events) {
       std::string s(to_string(e.kind));
       if (e.kind == EventKind::DlProgress) s += " " + std::to_string(e.percent);
+      if (e.kind == EventKind::InstallProgress) s += " " + std::to_string(e.percent) + " " + e.message;
       if (e.kind == EventKind::Error || e.kind == EventKind::RolledBack) s += " " + std::string(to_string(e.cause));
       if (e.kind == EventKind::Done) s += " " + std::string(to_string(e.image));
       if (e.kind == EventKind::RebootRequested && e.deferred) s += " deferred";

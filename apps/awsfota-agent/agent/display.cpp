@@ -10,6 +10,7 @@ std::string details(const fota::Event& e) {
   using fota::EventKind;
   switch (e.kind) {
     case EventKind::DlProgress: return std::to_string(e.percent) + "%";
+    case EventKind::InstallProgress: return std::to_string(e.percent) + "% " + e.message;
     case EventKind::Error: return std::string(fota::to_string(e.cause)) + ": " + e.message;
     case EventKind::Done: {
       std::string s = "SUCCEEDED";

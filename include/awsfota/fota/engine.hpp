@@ -75,6 +75,11 @@ struct DfuFailed {
   ErrorCause cause = ErrorCause::Dfu;
   std::string detail;
 };
+// An installer that runs the install itself (RAUC) reports how far it is, during verify.
+struct DfuInstallProgress {
+  int percent = 0;   // 0..100
+  std::string step;  // the installer's words for what it does now
+};
 struct TimerExpired {
   TimerId id = TimerId::Response;
 };
@@ -97,7 +102,7 @@ using InputEvent = std::variant<Started, MqttConnected, MqttDisconnected, MqttMe
                                 DownloadFinished, DownloadFailed, DownloadUrlExpired, DfuErasePending,
                                 DfuStagingReady, DfuImageVerified, DfuTrialScheduled, DfuImageConfirmed, DfuFailed,
                                 TimerExpired, CheckpointSaveFailed, AppConfirm, AppSelfTestFailed, AppCancel,
-                                AppDeferReboot, AppAllowReboot, MessagesLost>;
+                                AppDeferReboot, AppAllowReboot, MessagesLost, DfuInstallProgress>;
 
 struct Input {
   Millis now{0};
@@ -211,6 +216,7 @@ enum class InputKind {
   ResponseTimeout, ConfirmTimeout, CheckpointSaveFailed,
   AppConfirm, AppSelfTestFailed, AppCancel, AppDeferReboot, AppAllowReboot,
   MessagesLost,      // Jobs messages were dropped before the engine saw them: ask the service again
+  DfuInstallProgress,
 };
 [[nodiscard]] std::string_view to_string(InputKind kind) noexcept;
 

@@ -96,6 +96,9 @@ class Fota {
   void on_dfu_trial_scheduled();
   void on_dfu_confirmed();
   void on_dfu_failed(ErrorCause cause, std::string_view detail);
+  // During verify, from an installer that installs there (RAUC): INSTALL_PROGRESS events, and
+  // IN_PROGRESS reports {phase: installing, percent, step} throttled as download progress is.
+  void on_dfu_install_progress(int percent, std::string_view step);
   void on_timer(TimerId id);
 
   [[nodiscard]] const Engine& engine() const noexcept { return engine_; }

@@ -96,6 +96,8 @@ enum class EventKind {
   RolledBack,       // the device came back on its old image after a trial; cause RolledBack (FAILED follows)
   Canceled,         // the job ended without an outcome from this device: canceled or removed in the cloud,
                     //   or canceled by the application. message: why. Staged data was dropped.
+  InstallProgress,  // an installer that installs during verify (RAUC) moved on. percent: 0..100; message:
+                    //   its words for the step. Fires when the percentage or the step changes.
 };
 [[nodiscard]] std::string_view to_string(EventKind kind) noexcept;
 

@@ -91,6 +91,8 @@ class DfuStaging final : public fota::DfuTarget, public StagingSink {
   [[nodiscard]] Expected<void, dfu::DfuError> schedule();
   // The kind picked for the staged update (Unknown before the first 32 bytes).
   [[nodiscard]] image::ImageKind kind() const;
+  // The same, or after a restart the kind recorded for `job_id` (Unknown when none).
+  [[nodiscard]] image::ImageKind staged_kind(const std::string& job_id) const;
 
   // StagingSink (download thread).
   [[nodiscard]] std::uint64_t offset() const override;

@@ -94,6 +94,7 @@ Expected<void, dfu::DfuError> RaucTarget::begin(const dfu::TransferSpec& spec) {
   if (auto r = cut_to(spec.resume_from); !r) return r;
   spec_ = spec;
   offset_ = spec.resume_from;
+  installed_ = false;
   return {};
 }
 
@@ -141,6 +142,7 @@ Expected<dfu::FinishedImage, dfu::DfuError> RaucTarget::finish() {
       case RaucErrorCode::Protocol: return failure(dfu::DfuCause::BackendFailed, e.reason);
     }
   }
+  installed_ = true;
   return dfu::FinishedImage{.kind = image::ImageKind::RaucBundle, .size = spec_->size};
 }
 
@@ -155,6 +157,13 @@ Expected<void, dfu::DfuError> RaucTarget::schedule() {
 }
 
 void RaucTarget::abort() {
+  if (installed_) {
+    // RAUC made the new slot primary; the job that wanted it is gone: boot the running one again.
+    // (revert() forgets a trial schedule() recorded; Mark active covers the install without one.)
+    (void)boot_.revert();
+    (void)rauc_.mark("active", "booted");
+  }
+  installed_ = false;
   spec_.reset();
   offset_ = 0;
   (void)cut_to(0);  // best effort: give the space back

@@ -121,5 +121,15 @@ TEST_F(RaucTargetTest, RefusesWhatDoesNotFitOrIsNotAllowed) {
   EXPECT_TRUE(rauc_.installed.empty());
 }
 
+TEST_F(RaucTargetTest, AbortAfterTheInstallKeepsTheRunningSlotPrimary) {
+  write_all(100);
+  ASSERT_TRUE(target_->finish());
+  ASSERT_EQ(rauc_.primary_name, "rootfs.1");  // RAUC switched to the new slot
+  target_->abort();                          // the job was canceled before the reboot
+  EXPECT_EQ(rauc_.primary_name, "rootfs.0");
+  EXPECT_EQ(staged_size(), 0U);
+  EXPECT_EQ(boot_.status()->state, dfu::BootState::Confirmed);
+}
+
 }  // namespace
 }  // namespace awsfota::rauc

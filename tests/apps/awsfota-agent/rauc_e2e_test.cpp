@@ -80,7 +80,7 @@ TEST_F(RaucAgentE2E, BundleIsInstalledByRaucAndSucceedsOnlyAfterMarkGoodOnTheNew
   const std::string first = run_to_exit(cfg, "agent-1.log", {});
   EXPECT_NE(first.find("boot: running slot A"), std::string::npos) << first;
   EXPECT_NE(first.find("job rauc-1: DL_PROGRESS 100%"), std::string::npos) << first;
-  EXPECT_NE(first.find("RAUC: 100% Installing done."), std::string::npos) << first;
+  EXPECT_NE(first.find("job rauc-1: INSTALL_PROGRESS 100% Installing done."), std::string::npos) << first;
   EXPECT_NE(first.find("job rauc-1: REBOOT_REQUESTED"), std::string::npos) << first;
   EXPECT_EQ(execution_status("rauc-1"), "IN_PROGRESS");
   EXPECT_EQ(read_text(rauc->slot_file("B")).substr(0, image.size()),

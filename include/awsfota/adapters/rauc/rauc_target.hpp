@@ -66,6 +66,7 @@ class RaucTarget final : public dfu::DfuTarget {
   std::unique_ptr<posix::PosixBlockDevice> file_;
   std::optional<dfu::TransferSpec> spec_;
   std::uint64_t offset_ = 0;
+  bool installed_ = false;  // RAUC installed this transfer (and made its slot primary)
 };
 
 }  // namespace awsfota::rauc
