@@ -86,7 +86,7 @@ RaucSystem::~RaucSystem() {
   if (bus_) bus_->stop();
 }
 
-Expected<void, std::string> RaucSystem::write_config() {
+Expected<void, std::string> RaucSystem::write_config(bool hold) {
   fs::create_directories(dir_ / "mnt");
   fs::create_directories(dir_ / "data");
   for (const char* slot : {"slot-a.img", "slot-b.img"}) {
@@ -98,7 +98,9 @@ Expected<void, std::string> RaucSystem::write_config() {
   std::ostringstream conf;
   conf << "[system]\ncompatible=awsfota-test-board\nbootloader=custom\ndata-directory=" << (dir_ / "data").string()
        << "\n\n[keyring]\npath=" << pki_->ca_cert().string() << "\n\n[handlers]\nbootloader-custom-backend="
-       << (dir_ / "backend.sh").string() << "\n\n[slot.rootfs.0]\ndevice=" << (dir_ / "slot-a.img").string()
+       << (dir_ / "backend.sh").string() << "\n"
+       << (hold ? "pre-install=" + (dir_ / "hold.sh").string() + "\n" : std::string())
+       << "\n[slot.rootfs.0]\ndevice=" << (dir_ / "slot-a.img").string()
        << "\ntype=raw\nbootname=A\n\n[slot.rootfs.1]\ndevice=" << (dir_ / "slot-b.img").string()
        << "\ntype=raw\nbootname=B\n";
   write_text(dir_ / "system.conf", conf.str());
@@ -133,6 +135,20 @@ Expected<void, std::string> RaucSystem::start_service() {
   }
   return unexpected("rauc service did not come up on the bus: " + service_log());
 }
+
+Expected<void, std::string> RaucSystem::hold_installs() {
+  const std::string started = (dir_ / "install.held").string(), go = (dir_ / "install.go").string();
+  write_text(dir_ / "hold.sh", "#!/bin/sh\ntouch " + started + "\nfor i in $(seq 600); do [ -e " + go +
+                                   " ] && exit 0; sleep 0.05; done\nexit 1\n");
+  fs::permissions(dir_ / "hold.sh", fs::perms::owner_all);
+  stop_service();
+  if (auto r = write_config(true); !r) return r;
+  return start_service();
+}
+
+bool RaucSystem::install_held() const { return fs::exists(dir_ / "install.held"); }
+
+void RaucSystem::release_installs() { write_text(dir_ / "install.go", ""); }
 
 void RaucSystem::stop_service() {
   if (service_) service_->stop();

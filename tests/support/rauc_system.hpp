@@ -54,6 +54,13 @@ class RaucSystem {
   void stop_service();
   [[nodiscard]] Expected<void, std::string> start_service();
 
+  // From now on every install stops in RAUC's pre-install handler (after the signature check, before
+  // a slot is written) until release_installs(): a test can cut an install in the middle. Restarts
+  // the service. install_held() says an install is waiting there.
+  [[nodiscard]] Expected<void, std::string> hold_installs();
+  [[nodiscard]] bool install_held() const;
+  void release_installs();
+
   [[nodiscard]] std::string bus_address() const { return "unix:path=" + (dir_ / "bus.socket").string(); }
   [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
   [[nodiscard]] const Pki& pki() const { return *pki_; }
@@ -66,7 +73,7 @@ class RaucSystem {
 
  private:
   explicit RaucSystem(std::filesystem::path dir) : dir_(std::move(dir)) {}
-  [[nodiscard]] Expected<void, std::string> write_config();
+  [[nodiscard]] Expected<void, std::string> write_config(bool hold = false);
   [[nodiscard]] Expected<void, std::string> start_bus();
 
   std::filesystem::path dir_;

@@ -162,6 +162,38 @@ int on_owner_changed(sd_bus_message* m, void* userdata, sd_bus_error*) {
 
 }  // namespace
 
+namespace {
+
+// Runs the bus until RAUC's Completed signal (or the service leaves, or the deadline passes).
+Expected<void, RaucError> wait_for_completed(sd_bus* bus, InstallWatch& watch,
+                                            std::chrono::steady_clock::time_point deadline,
+                                            std::chrono::seconds timeout) {
+  while (!watch.completed && !watch.service_gone) {
+    int r = sd_bus_process(bus, nullptr);
+    if (r < 0) {
+      return unexpected(make_error(RaucErrorCode::Lost, "the D-Bus connection to RAUC broke during the install: " +
+                                                            system_error(r)));
+    }
+    if (r > 0) continue;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      return unexpected(make_error(RaucErrorCode::Lost, "RAUC did not complete the install within " +
+                                                            std::to_string(timeout.count()) + " s"));
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - now);
+    r = sd_bus_wait(bus, static_cast<std::uint64_t>(left.count()));
+    if (r < 0 && r != -EINTR) {
+      return unexpected(make_error(RaucErrorCode::Lost, "waiting for RAUC's install failed: " + system_error(r)));
+    }
+  }
+  if (!watch.completed) {
+    return unexpected(make_error(RaucErrorCode::Lost, "the RAUC service went away during the install"));
+  }
+  return {};
+}
+
+}  // namespace
+
 Expected<void, RaucError> SdBusRauc::install(const std::string& bundle, const RaucProgressHandler& progress) {
   auto bus = open_bus(options_);
   if (!bus) return unexpected(bus.error());
@@ -183,6 +215,18 @@ Expected<void, RaucError> SdBusRauc::install(const std::string& bundle, const Ra
   MatchSlot owner_slot(owner_raw);
   if (r < 0) return unexpected(make_error(RaucErrorCode::Unavailable, "cannot watch RAUC's signals: " + system_error(r)));
 
+  const auto deadline = std::chrono::steady_clock::now() + options_.install_timeout;
+  // An install still running is one this device started before it lost power or was restarted (the
+  // same staged bundle): wait for it to end, then install again from the staged file, which RAUC
+  // then writes again. Its progress is not this install's.
+  auto operation = string_property(bus->get(), "Operation");
+  if (!operation) return unexpected(operation.error());
+  if (*operation == "installing") {
+    watch.progress = nullptr;
+    if (auto done = wait_for_completed(bus->get(), watch, deadline, options_.install_timeout); !done) return done;
+    watch = InstallWatch{.progress = &progress};  // the same object: the matches point at it
+  }
+
   {
     CallError e;
     sd_bus_message* reply_raw = nullptr;
@@ -191,29 +235,7 @@ Expected<void, RaucError> SdBusRauc::install(const std::string& bundle, const Ra
     Message reply(reply_raw);
     if (r < 0) return unexpected(call_failed("InstallBundle", e, r));
   }
-
-  const auto deadline = std::chrono::steady_clock::now() + options_.install_timeout;
-  while (!watch.completed && !watch.service_gone) {
-    r = sd_bus_process(bus->get(), nullptr);
-    if (r < 0) {
-      return unexpected(make_error(RaucErrorCode::Lost, "the D-Bus connection to RAUC broke during the install: " +
-                                                            system_error(r)));
-    }
-    if (r > 0) continue;
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) {
-      return unexpected(make_error(RaucErrorCode::Lost, "RAUC did not complete the install within " +
-                                                            std::to_string(options_.install_timeout.count()) + " s"));
-    }
-    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - now);
-    r = sd_bus_wait(bus->get(), static_cast<std::uint64_t>(left.count()));
-    if (r < 0 && r != -EINTR) {
-      return unexpected(make_error(RaucErrorCode::Lost, "waiting for RAUC's install failed: " + system_error(r)));
-    }
-  }
-  if (!watch.completed) {
-    return unexpected(make_error(RaucErrorCode::Lost, "the RAUC service went away during the install"));
-  }
+  if (auto done = wait_for_completed(bus->get(), watch, deadline, options_.install_timeout); !done) return done;
   if (watch.result == 0 && !watch.malformed) return {};
   auto last_error = string_property(bus->get(), "LastError");
   std::string reason = last_error && !last_error->empty() ? *last_error

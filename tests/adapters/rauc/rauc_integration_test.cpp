@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "awsfota/adapters/rauc/rauc_target.hpp"
 #include "awsfota/adapters/rauc/sd_bus_rauc.hpp"
@@ -210,6 +211,57 @@ TEST_F(RaucReal, BootloaderFallbackWithoutAnyMarkReadsAsReverted) {
   ASSERT_TRUE(status->reverted_from);
   EXPECT_EQ(*status->reverted_from, dfu::Slot::B);
   EXPECT_TRUE(status->reverted_this_boot);
+}
+
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds budget) {
+  const auto end = std::chrono::steady_clock::now() + budget;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+TEST_F(RaucReal, ServiceGoneMidInstallIsLostAndTheRunningSlotStaysPrimary) {
+  ASSERT_TRUE(system_->hold_installs());
+  auto bundle = system_->make_bundle("cut", random_image(64 * 1024, 7), {});
+  ASSERT_TRUE(bundle) << bundle.error();
+  Expected<void, RaucError> result;
+  std::thread installer([&] { result = service_->install(bundle->string(), {}); });
+  ASSERT_TRUE(wait_until([&] { return system_->install_held(); }, std::chrono::seconds(20))) << system_->service_log();
+  system_->stop_service();  // RAUC dies in the middle of the install
+  installer.join();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, RaucErrorCode::Lost);
+  EXPECT_NE(result.error().reason.find("went away during the install"), std::string::npos) << result.error().reason;
+  EXPECT_EQ(system_->primary(), "A");
+}
+
+// A restart of awsfota while RAUC installs (a cut of the agent, not of the device): the next install
+// of the same staged bundle waits for the running one, then installs again, and succeeds.
+TEST_F(RaucReal, InstallStillRunningFromAnEarlierLifeIsAwaitedThenDoneAgain) {
+  ASSERT_TRUE(system_->hold_installs());
+  const auto image = random_image(48 * 1024, 8);
+  auto bundle = system_->make_bundle("again", image, {});
+  ASSERT_TRUE(bundle) << bundle.error();
+  std::thread earlier([&] {
+    SdBusRauc first({.bus = system_->bus_address()});
+    (void)first.install(bundle->string(), {});  // its waiter "dies" with this thread's connection
+  });
+  ASSERT_TRUE(wait_until([&] { return system_->install_held(); }, std::chrono::seconds(20))) << system_->service_log();
+  std::vector<RaucProgress> progress;
+  Expected<void, RaucError> result;
+  std::thread again([&] { result = service_->install(bundle->string(), [&](const RaucProgress& p) { progress.push_back(p); }); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  system_->release_installs();
+  earlier.join();
+  again.join();
+  ASSERT_TRUE(result) << result.error().reason << "\n" << system_->service_log();
+  EXPECT_EQ(file_bytes(system_->slot_file("B"), image.size()), image);
+  EXPECT_EQ(system_->primary(), "B");
+  ASSERT_FALSE(progress.empty());
+  EXPECT_EQ(progress.front().message, "Installing");  // its own install's progress, from the start
+  EXPECT_NE(system_->service_log().find("installing `" + bundle->string() + "` succeeded"), std::string::npos);
 }
 
 }  // namespace

@@ -4,8 +4,11 @@
 // exit; the test's reboot is RAUC's service started again from the slot the bootloader would pick.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "e2e/e2e_fixture.hpp"
 #include "support/build_paths.hpp"
@@ -60,6 +63,15 @@ class RaucAgentE2E : public E2ETest {
                  {"staging", (dir.path() / "state" / "bundle.raucb").string()},
                  {"staging-size", 8 << 20}};
     return c;
+  }
+
+  bool wait_until_held(std::chrono::milliseconds budget) {
+    const auto end = std::chrono::steady_clock::now() + budget;
+    while (!rauc->install_held()) {
+      if (std::chrono::steady_clock::now() > end) return false;
+      std::this_thread::sleep_for(20ms);
+    }
+    return true;
   }
 
   std::unique_ptr<awsfota::testing::RaucSystem> rauc;
@@ -122,6 +134,64 @@ TEST_F(RaucAgentE2E, BundleOfAnotherCaIsRefusedWithRaucsWordsAndTheNextJobIsTake
   create_job_with_cli("rauc-next", *good);
   const std::string next = run_to_exit(cfg, "agent-2.log", {});
   EXPECT_NE(next.find("job rauc-next: REBOOT_REQUESTED"), std::string::npos) << next;
+  EXPECT_EQ(rauc->primary(), "B");
+}
+
+// A cut during RAUC's install (the agent killed while RAUC writes the slot): the next start verifies
+// the staged bundle again, waits for the install RAUC still runs, installs once more, and goes on.
+TEST_F(RaucAgentE2E, AgentKilledDuringTheInstallInstallsAgainFromTheStagedBundle) {
+  ASSERT_TRUE(rauc->hold_installs());
+  const Bytes image = random_bytes(128 * 1024, 14);
+  auto bundle = rauc->make_bundle("cut", image, {.version = "2.0.0"});
+  ASSERT_TRUE(bundle) << bundle.error();
+  create_job_with_cli("rauc-cut", *bundle);
+  const auto cfg = write_config(config());
+  {
+    Agent agent(cfg, dir.path() / "agent-1.log");
+    ASSERT_TRUE(wait_for_text(dir.path() / "agent-1.log", "job rauc-cut: INSTALL_PROGRESS", 30s))
+        << read_text(dir.path() / "agent-1.log");
+    ASSERT_TRUE(wait_until_held(20s));
+    agent.signal(SIGKILL);
+    EXPECT_EQ(agent.wait(10s), std::optional<int>(-SIGKILL));
+  }
+  EXPECT_EQ(execution_status("rauc-cut"), "IN_PROGRESS");
+  rauc->release_installs();
+  const std::string second = run_to_exit(cfg, "agent-2.log", {});
+  EXPECT_NE(second.find("job rauc-cut: START resumed"), std::string::npos) << second;
+  EXPECT_EQ(second.find("DL_PROGRESS 0%"), std::string::npos) << "nothing is downloaded again:\n" << second;
+  EXPECT_NE(second.find("job rauc-cut: REBOOT_REQUESTED"), std::string::npos) << second;
+  EXPECT_EQ(read_text(rauc->slot_file("B")).substr(0, image.size()),
+            std::string(reinterpret_cast<const char*>(image.data()), image.size()));
+  EXPECT_EQ(rauc->primary(), "B");
+}
+
+// RAUC not running when a job comes: FAILED with a sentence that says so; once RAUC is back the
+// agent takes the next job.
+TEST_F(RaucAgentE2E, RaucServiceNotRunningFailsTheJobAndTheNextJobIsTaken) {
+  const auto cfg = write_config(config());
+  Agent agent(cfg, dir.path() / "agent-1.log");
+  ASSERT_TRUE(wait_for_text(dir.path() / "agent-1.log", "boot: running slot A", 20s)) << read_text(dir.path() / "agent-1.log");
+  rauc->stop_service();
+  auto first = rauc->make_bundle("unheard", random_bytes(32 * 1024, 15), {.version = "2.0.0"});
+  ASSERT_TRUE(first) << first.error();
+  create_job_with_cli("rauc-down", *first);
+  ASSERT_TRUE(wait_for_text(dir.path() / "agent-1.log", "job rauc-down: ERROR", 30s)) << read_text(dir.path() / "agent-1.log");
+  auto e = execution("rauc-down");
+  for (int i = 0; i < 50 && e["status"] != "FAILED"; ++i) {
+    std::this_thread::sleep_for(100ms);
+    e = execution("rauc-down");
+  }
+  EXPECT_EQ(e["status"], "FAILED") << e.dump();
+  EXPECT_EQ(e["statusDetails"]["detailsMap"]["cause"], "DFU") << e.dump();
+  const std::string reason = e["statusDetails"]["detailsMap"]["reason"].get<std::string>();
+  EXPECT_NE(reason.find("the RAUC service (de.pengutronix.rauc) is not running"), std::string::npos) << reason;
+
+  ASSERT_TRUE(rauc->start_service());
+  auto next = rauc->make_bundle("back", random_bytes(32 * 1024, 16), {.version = "2.0.1"});
+  ASSERT_TRUE(next) << next.error();
+  create_job_with_cli("rauc-back", *next);
+  EXPECT_EQ(agent.wait(60s), std::optional<int>(0)) << read_text(dir.path() / "agent-1.log");
+  EXPECT_NE(read_text(dir.path() / "agent-1.log").find("job rauc-back: REBOOT_REQUESTED"), std::string::npos);
   EXPECT_EQ(rauc->primary(), "B");
 }
 
