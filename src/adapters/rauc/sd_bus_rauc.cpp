@@ -33,7 +33,7 @@ using MatchSlot = std::unique_ptr<sd_bus_slot, SlotUnref>;
 
 // An sd_bus_error that frees itself.
 struct CallError {
-  sd_bus_error error = SD_BUS_ERROR_NULL;
+  sd_bus_error error{nullptr, nullptr, 0};  // SD_BUS_ERROR_NULL, without its C compound literal
   CallError() = default;
   CallError(const CallError&) = delete;
   CallError& operator=(const CallError&) = delete;
