@@ -4,6 +4,7 @@
 
 #include "awsfota/adapters/grub/grub_boot_control.hpp"
 #include "awsfota/adapters/grub/grubenv.hpp"
+#include "awsfota/adapters/posix/block_device.hpp"
 #include "awsfota/runtime/device.hpp"
 #include "support/process.hpp"
 
@@ -99,6 +100,38 @@ TEST(Device, UsesTheCallersBootControlInsteadOfTheFileRecord) {
   ASSERT_TRUE(made) << made.error();
   EXPECT_EQ((*made)->boot_outcome(), fota::BootOutcome::Trial);
   EXPECT_FALSE(std::filesystem::exists(rig.dir.path() / "boot.state"));
+}
+
+// A RAUC system: no slot files needed, the RAUC fields checked by name. (RAUC itself is not asked
+// here: with no service on the bus the boot reads as normal and is logged; rauc_integration_test and
+// agent_rauc_e2e_tests run the real one.)
+TEST(Device, RaucSystemNeedsNoSlotsAndNamesItsBadFields) {
+  ConfigRig rig;
+  DeviceConfig c = rig.good();
+  c.slot_a.clear();
+  c.slot_b.clear();
+  c.slot_size = 0;
+  c.boot_state.clear();
+  c.rauc = {.enabled = true,
+            .bus = "unix:path=" + (rig.dir.path() / "no-bus").string(),
+            .staging = rig.dir.path() / "bundle.raucb",
+            .staging_size = 1 << 20};
+  auto made = Device::create(c, rig.mqtt);
+  ASSERT_TRUE(made) << made.error();
+  EXPECT_EQ((*made)->boot_outcome(), fota::BootOutcome::Normal);
+  made->reset();
+
+  DeviceConfig bad_name = c;
+  bad_name.rauc.staging = rig.dir.path() / "bundle.bin";
+  EXPECT_NE(rig.error_of(bad_name).find("rauc: rauc staging file"), std::string::npos) << rig.error_of(bad_name);
+  DeviceConfig no_size = c;
+  no_size.rauc.staging_size = 0;
+  EXPECT_NE(rig.error_of(no_size).find("rauc: rauc staging capacity"), std::string::npos);
+  posix::FileBootRecordStore store(rig.dir.path() / "other.state");
+  dfu::RecordBootControl other(store);
+  DeviceConfig both = c;
+  both.boot_control = &other;
+  EXPECT_NE(rig.error_of(both).find("the boot control is RAUC's"), std::string::npos) << rig.error_of(both);
 }
 
 }  // namespace
