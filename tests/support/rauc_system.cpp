@@ -84,12 +84,28 @@ Expected<std::unique_ptr<RaucSystem>, std::string> RaucSystem::start(const fs::p
 RaucSystem::~RaucSystem() {
   stop_service();
   if (bus_) bus_->stop();
+  if (!loop_device_.empty()) (void)run_command({"losetup", "-d", loop_device_});
+}
+
+std::string RaucSystem::slot_b_device() const {
+  return loop_device_.empty() ? (dir_ / "slot-b.img").string() : loop_device_;
+}
+
+Expected<void, std::string> RaucSystem::put_slot_b_on_a_loop_device() {
+  auto loop = run_command({"losetup", "--find", "--show", (dir_ / "slot-b.img").string()});
+  if (!loop) return unexpected("losetup: " + loop.error());
+  loop_device_ = trimmed(*loop);
+  stop_service();
+  if (auto r = write_config(hold_); !r) return r;
+  return start_service();
 }
 
 Expected<void, std::string> RaucSystem::write_config(bool hold) {
+  hold_ = hold;
   fs::create_directories(dir_ / "mnt");
   fs::create_directories(dir_ / "data");
   for (const char* slot : {"slot-a.img", "slot-b.img"}) {
+    if (fs::exists(dir_ / slot)) continue;  // a loop device may sit on it
     std::ofstream(dir_ / slot, std::ios::binary | std::ios::trunc);
     fs::resize_file(dir_ / slot, kSlotSize);
   }
@@ -101,7 +117,7 @@ Expected<void, std::string> RaucSystem::write_config(bool hold) {
        << (dir_ / "backend.sh").string() << "\n"
        << (hold ? "pre-install=" + (dir_ / "hold.sh").string() + "\n" : std::string())
        << "\n[slot.rootfs.0]\ndevice=" << (dir_ / "slot-a.img").string()
-       << "\ntype=raw\nbootname=A\n\n[slot.rootfs.1]\ndevice=" << (dir_ / "slot-b.img").string()
+       << "\ntype=raw\nbootname=A\n\n[slot.rootfs.1]\ndevice=" << slot_b_device()
        << "\ntype=raw\nbootname=B\n";
   write_text(dir_ / "system.conf", conf.str());
   write_text(dir_ / "bus.conf", replace_all(kBusConfig, "@SOCKET@", (dir_ / "bus.socket").string()));
@@ -153,6 +169,13 @@ void RaucSystem::release_installs() { write_text(dir_ / "install.go", ""); }
 void RaucSystem::stop_service() {
   if (service_) service_->stop();
   service_.reset();
+  // RAUC stopped in the middle of an install leaves the bundle mounted (a power cut would not): give
+  // the mount and its loop device back, or a few such tests use up the machine's loop devices.
+  const std::string mount_point = (dir_ / "mnt" / "bundle").string();
+  std::ifstream mounts("/proc/mounts");
+  for (std::string device, where, rest; mounts >> device >> where && std::getline(mounts, rest);) {
+    if (where == mount_point) (void)run_command({"umount", mount_point});
+  }
 }
 
 Expected<void, std::string> RaucSystem::reboot() {

@@ -60,6 +60,9 @@ class RaucSystem {
   [[nodiscard]] Expected<void, std::string> hold_installs();
   [[nodiscard]] bool install_held() const;
   void release_installs();
+  // Slot B becomes a loop device over its file (a block device, whose size RAUC cannot grow); an
+  // error when loop devices cannot be set up here (not root, no /dev/loop-control). Restarts the service.
+  [[nodiscard]] Expected<void, std::string> put_slot_b_on_a_loop_device();
 
   [[nodiscard]] std::string bus_address() const { return "unix:path=" + (dir_ / "bus.socket").string(); }
   [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
@@ -74,6 +77,7 @@ class RaucSystem {
  private:
   explicit RaucSystem(std::filesystem::path dir) : dir_(std::move(dir)) {}
   [[nodiscard]] Expected<void, std::string> write_config(bool hold = false);
+  [[nodiscard]] std::string slot_b_device() const;
   [[nodiscard]] Expected<void, std::string> start_bus();
 
   std::filesystem::path dir_;
@@ -81,6 +85,8 @@ class RaucSystem {
   std::unique_ptr<ChildProcess> bus_;
   std::unique_ptr<ChildProcess> service_;
   std::string booted_ = "A";
+  std::string loop_device_;  // slot B's, when put on one
+  bool hold_ = false;
 };
 
 }  // namespace awsfota::testing

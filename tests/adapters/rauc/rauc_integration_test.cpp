@@ -153,6 +153,22 @@ TEST_F(RaucReal, BundleForAnotherBoardIsRefusedWithRaucsReason) {
   EXPECT_EQ(system_->primary(), "A");
 }
 
+// A slot in a file would just grow; a partition cannot. Slot B on a loop device stands in for one.
+TEST_F(RaucReal, BundleTooBigForTheSlotIsRefusedWithRaucsReasonAndLeavesTheRunningSlotPrimary) {
+  if (auto loop = system_->put_slot_b_on_a_loop_device(); !loop) GTEST_SKIP() << "no loop device here: " << loop.error();
+  auto bundle = system_->make_bundle("too-big", random_image(RaucSystem::kSlotSize + 512 * 1024, 9), {});
+  ASSERT_TRUE(bundle) << bundle.error();
+  auto finished = stage_and_install(*bundle);
+  ASSERT_FALSE(finished);
+  EXPECT_EQ(finished.error().cause, dfu::DfuCause::TooLarge);
+  EXPECT_NE(finished.error().reason.find("No space left on device"), std::string::npos) << finished.error().reason;
+  EXPECT_EQ(system_->primary(), "A");
+  auto status = boot_->status();
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->state, dfu::BootState::Confirmed);
+  EXPECT_EQ(status->active, dfu::Slot::A);
+}
+
 TEST_F(RaucReal, ServiceNotRunningIsUnavailableWithAClearReason) {
   system_->stop_service();
   auto booted = service_->boot_slot();
