@@ -10,11 +10,17 @@
 //   EXPECT_EQ(boot->slot, "B");
 //   write_cmdline(boot->slot);             // what the kernel would have been told (rauc.slot=B)
 //
-// QEMU 7.2 (Debian 12) cannot take U-Boot's own flash write: its pflash model logs "Write to buffer
-// emulation is flawed" and U-Boot's saveenv ends in "Flash buffer write timeout". The flash therefore
-// runs as a snapshot (what U-Boot writes is dropped), and after each boot the board stores through
-// libubootenv exactly the BOOT_* values the script printed after its saveenv: the decision and the
-// decrement are U-Boot's, only the storing of its saveenv is done for it.
+// Debian 12's QEMU 7.2 drops most of U-Boot's own saveenv (docs/boot.md, "Why the tests store what U-Boot's
+// saveenv should have stored"): U-Boot's cfi_flash writes 2 KiB buffers with the word count sent to the erase
+// block's start, and QEMU's pflash_cfi01 (7.2.9 backport of the block-write update buffer) only takes data
+// inside the 4 KiB-aligned window holding the count's address, discarding the rest at the confirm (status
+// 0x10, "block write abort"). Only the first 4 KiB of each 128 KiB block get stored, the CRC is wrong, and
+// U-Boot prints "Flash buffer write timeout". ("Write to buffer emulation is flawed" is QEMU's warning for
+// every buffered write, not the cause.) Upstream QEMU fixed it in 2563be6317fa (9.0.1/9.1); no QEMU property,
+// U-Boot setting or other Debian board avoids it. The flash therefore runs as a snapshot (what U-Boot writes
+// is dropped), and after each boot the board stores through libubootenv exactly the BOOT_* values the script
+// printed after its saveenv: the decision and the decrement are U-Boot's, only the storing of its saveenv is
+// done for it.
 #pragma once
 
 #include <chrono>
