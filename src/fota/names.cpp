@@ -42,6 +42,7 @@ std::string_view to_string(ImageKind kind) noexcept {
     case ImageKind::FullModem: return "full_modem";
     case ImageKind::AppDelta: return "app_delta";
     case ImageKind::RaucBundle: return "rauc_bundle";
+    case ImageKind::SwupdateImage: return "swupdate_image";
   }
   return "unknown";
 }

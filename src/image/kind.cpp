@@ -17,6 +17,18 @@ constexpr std::uint32_t kSquashfsMagic = 0x73717368;  // "hsqs"
 constexpr std::size_t kExtMagicOffset = 1080;          // superblock at 1024, s_magic at +56
 constexpr std::uint16_t kExtMagic = 0xEF53;
 
+// A .swu is a cpio archive (SWUpdate takes the "newc" and "crc" formats): the 6-character magic,
+// then fields of 8 hexadecimal digits. The 32 bytes detection sees hold the magic and three fields.
+bool is_swu_head(std::span<const std::uint8_t> head) {
+  constexpr std::string_view kMagicStem = "07070";
+  if (head.size() < 30) return false;
+  if (!std::equal(kMagicStem.begin(), kMagicStem.end(), head.begin())) return false;
+  if (head[5] != '1' && head[5] != '2') return false;
+  return std::all_of(head.begin() + 6, head.begin() + 30, [](std::uint8_t c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  });
+}
+
 std::uint32_t envelope_flags(std::span<const std::uint8_t> head) {
   // The flags word is at offset 16 of the header (image/mcuboot.hpp).
   return head.size() >= 20 ? detail::load_le32(head, 16) : 0;
@@ -31,6 +43,7 @@ const char* to_string(ImageKind kind) {
     case ImageKind::FullModem: return "full modem image";
     case ImageKind::AppDelta: return "application delta";
     case ImageKind::RaucBundle: return "RAUC bundle";
+    case ImageKind::SwupdateImage: return "SWUpdate image (.swu)";
   }
   return "unknown";
 }
@@ -80,6 +93,7 @@ ImageKind detect_kind(std::span<const std::uint8_t> head) {
   }
   // Before the modem delta, whose magic sits at offset 4 where a squashfs keeps its inode count.
   if (head.size() >= 4 && load_le32(head, 0) == kSquashfsMagic) return ImageKind::RaucBundle;
+  if (is_swu_head(head)) return ImageKind::SwupdateImage;
   if (head.size() >= 8 && load_le32(head, 4) == kModemDeltaMagic) return ImageKind::ModemDelta;
   if (head.size() >= 2 && load_le16(head, 0) == kFullModemMagic) return ImageKind::FullModem;
   return ImageKind::Unknown;
@@ -90,7 +104,7 @@ Expected<ImageKind, KindError> check_kind(std::span<const std::uint8_t> head, Im
   if (kind == ImageKind::Unknown) {
     return unexpected(KindError{KindErrorCode::InvalidUpdate, kind,
                                 "not an update image: the first " + std::to_string(std::min(head.size(), kDetectBytes)) +
-                                    " bytes match no known kind (MCUboot, modem delta, full modem, application delta, RAUC bundle)"});
+                                    " bytes match no known kind (MCUboot, modem delta, full modem, application delta, RAUC bundle, SWUpdate image)"});
   }
   if ((static_cast<ImageKindMask>(kind) & allowed) == 0) {
     return unexpected(KindError{KindErrorCode::TypeMismatch, kind,

@@ -128,3 +128,18 @@ TEST(ImageKind_Detect, BareSquashfsIsARaucBundleAndAWrappedOneIsNot) {
   // A partition image of a squashfs is an MCUboot envelope: still the application kind.
   EXPECT_EQ(detect_kind(head_with_flags(kPartitionPayloadFlag)), ImageKind::McuBoot);
 }
+
+TEST(ImageKind_Detect, CpioInSwupdatesFormatsIsASwuAndOtherTextIsNot) {
+  const std::string crc = "07070200A94052000081A40000000000";   // cpio -H crc, as a .swu starts
+  const std::string newc = "07070100A94052000081A40000000000";  // cpio -H newc
+  auto bytes = [](const std::string& s) { return std::vector<std::uint8_t>(s.begin(), s.end()); };
+  EXPECT_EQ(detect_kind(bytes(crc)), ImageKind::SwupdateImage);
+  EXPECT_EQ(detect_kind(bytes(newc)), ImageKind::SwupdateImage);
+  EXPECT_EQ(detect_kind(bytes("070707" + crc.substr(6))), ImageKind::Unknown);  // old portable cpio: not SWUpdate's
+  EXPECT_EQ(detect_kind(bytes("070701zz" + crc.substr(8))), ImageKind::Unknown);
+  EXPECT_EQ(detect_kind(bytes(crc.substr(0, 20))), ImageKind::Unknown);
+  auto refused = check_kind(bytes(crc), ImageKind::McuBoot | ImageKind::RaucBundle);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, KindErrorCode::TypeMismatch);
+  EXPECT_NE(refused.error().reason.find("SWUpdate image"), std::string::npos);
+}

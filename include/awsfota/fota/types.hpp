@@ -54,6 +54,7 @@ enum class ImageKind : std::uint32_t {
   FullModem = 4,
   AppDelta = 8,  // this project's zstd patch-from delta of the application image
   RaucBundle = 16,  // a RAUC bundle, installed by the RAUC service (docs/rauc.md)
+  SwupdateImage = 32,  // a .swu, installed by SWUpdate (docs/swupdate.md)
 };
 [[nodiscard]] std::string_view to_string(ImageKind kind) noexcept;  // "mcuboot", "modem_delta", ...
 

@@ -27,6 +27,8 @@ enum class ImageKind : std::uint32_t {
   RaucBundle = 16, // a bare squashfs ("hsqs" at 0): a RAUC bundle, which RAUC verifies and installs
                    // itself (docs/rauc.md). awsfota's own partition images are never bare: they are
                    // wrapped in an MCUboot envelope, so this cannot be mistaken for one.
+  SwupdateImage = 32, // a cpio archive in SWUpdate's formats ("070701" newc or "070702" crc at 0, then
+                      // hex header fields): a .swu, which SWUpdate verifies and installs (docs/swupdate.md)
 };
 
 // A set of kinds: ImageKind::McuBoot | ImageKind::AppDelta.
@@ -37,7 +39,7 @@ using ImageKindMask = std::uint32_t;
 [[nodiscard]] constexpr ImageKindMask operator|(ImageKindMask a, ImageKind b) {
   return a | static_cast<ImageKindMask>(b);
 }
-inline constexpr ImageKindMask kAllImageKinds = 1u | 2u | 4u | 8u | 16u;
+inline constexpr ImageKindMask kAllImageKinds = 1u | 2u | 4u | 8u | 16u | 32u;
 
 [[nodiscard]] const char* to_string(ImageKind kind);
 
