@@ -1,15 +1,8 @@
 #include "awsfota/adapters/rauc/rauc_target.hpp"
 
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 namespace awsfota::rauc {
 
 namespace {
-
-constexpr auto kBundleKind = static_cast<image::ImageKindMask>(image::ImageKind::RaucBundle);
 
 Unexpected<dfu::DfuError> failure(dfu::DfuCause cause, std::string reason) {
   return unexpected(dfu::DfuError{cause, std::move(reason)});
@@ -45,94 +38,37 @@ Expected<std::unique_ptr<RaucTarget>, std::string> RaucTarget::create(RaucServic
     return unexpected("rauc staging file " + options.staging.string() + " must end in .raucb (RAUC refuses other names)");
   }
   if (options.capacity == 0) return unexpected(std::string("rauc staging capacity must be more than 0"));
-  auto file = posix::PosixBlockDevice::open(options.staging, options.capacity);
-  if (!file) return unexpected("rauc staging file: " + file.error().message);
-  return std::unique_ptr<RaucTarget>(
-      new RaucTarget(rauc, boot, std::move(options), std::move(progress), std::move(*file)));
-}
-
-Expected<void, dfu::DfuError> RaucTarget::cut_to(std::uint64_t size) {
-  // RAUC finds a plain bundle's signature at the end of the file, so the file must be the bundle,
-  // not the bundle followed by the bytes of an older, longer one.
-  if (::truncate(options_.staging.c_str(), static_cast<off_t>(size)) != 0) {
-    return failure(dfu::DfuCause::Io, "truncate " + options_.staging.string() + ": " + std::strerror(errno));
-  }
-  return {};
+  auto staged = posix::StagingFile::open(
+      {.path = options.staging, .capacity = options.capacity, .kind = image::ImageKind::RaucBundle});
+  if (!staged) return unexpected("rauc staging file: " + staged.error());
+  return std::unique_ptr<RaucTarget>(new RaucTarget(rauc, boot, std::move(progress), std::move(*staged)));
 }
 
 Expected<std::uint64_t, dfu::DfuError> RaucTarget::prepare_fresh(std::optional<std::uint64_t> size) {
-  if (size && *size > options_.capacity) return std::uint64_t{0};  // begin() refuses it as TooLarge
-  if (auto r = cut_to(0); !r) return unexpected(r.error());
-  return std::uint64_t{0};
+  return staged_.prepare_fresh(size);
 }
 
-Expected<void, dfu::DfuError> RaucTarget::reopen() {
-  if (file_) return {};
-  auto file = posix::PosixBlockDevice::open(options_.staging, options_.capacity);
-  if (!file) return failure(dfu::DfuCause::Io, "rauc staging file: " + file.error().message);
-  file_ = std::move(*file);
-  return {};
-}
-
-dfu::BlockDevice* RaucTarget::staged_device() {
-  if (!reopen()) return nullptr;
-  return file_.get();
-}
+dfu::BlockDevice* RaucTarget::staged_device() { return staged_.device(); }
 
 Expected<void, dfu::DfuError> RaucTarget::begin(const dfu::TransferSpec& spec) {
-  if (auto r = reopen(); !r) return r;
-  if ((spec.allowed & kBundleKind) == 0) {
-    return failure(dfu::DfuCause::TypeMismatch, "the file is a RAUC bundle, which this update does not allow");
-  }
-  if (spec.size > options_.capacity) {
-    return failure(dfu::DfuCause::TooLarge, "the RAUC bundle has " + std::to_string(spec.size) +
-                                                " bytes, the staging file takes at most " +
-                                                std::to_string(options_.capacity));
-  }
-  if (spec.resume_from > spec.size) return failure(dfu::DfuCause::BadState, "resume offset past the bundle size");
-  // Bytes past the durable offset may be torn: drop them.
-  if (auto r = cut_to(spec.resume_from); !r) return r;
-  spec_ = spec;
-  offset_ = spec.resume_from;
   installed_ = false;
-  return {};
+  return staged_.begin(spec);
 }
 
 Expected<void, dfu::DfuError> RaucTarget::write(std::uint64_t offset, std::span<const std::uint8_t> bytes) {
-  if (!spec_ || !file_) return failure(dfu::DfuCause::BadState, "write before begin");
-  if (offset > offset_) return failure(dfu::DfuCause::BadState, "write would leave a gap in the RAUC bundle");
-  const std::uint64_t skip = offset_ - offset;
-  if (skip >= bytes.size()) return {};
-  bytes = bytes.subspan(static_cast<std::size_t>(skip));
-  if (offset_ + bytes.size() > spec_->size) {
-    return failure(dfu::DfuCause::TooLarge, "more bytes than the bundle's size of " + std::to_string(spec_->size));
-  }
-  if (auto r = file_->write(offset_, bytes); !r) {
-    return failure(r.error().error_number == ENOSPC ? dfu::DfuCause::NoSpace : dfu::DfuCause::Io, r.error().message);
-  }
-  offset_ += bytes.size();
-  return {};
+  return staged_.write(offset, bytes);
 }
 
-Expected<std::uint64_t, dfu::DfuError> RaucTarget::commit() {
-  if (!file_) return failure(dfu::DfuCause::BadState, "commit before begin");
-  if (auto r = file_->sync(); !r) return failure(dfu::DfuCause::Io, r.error().message);
-  return offset_;
-}
+Expected<std::uint64_t, dfu::DfuError> RaucTarget::commit() { return staged_.commit(); }
 
 Expected<dfu::FinishedImage, dfu::DfuError> RaucTarget::finish() {
-  if (!spec_ || offset_ != spec_->size) {
-    return failure(dfu::DfuCause::BadState, "the RAUC bundle is not complete (" + std::to_string(offset_) + " bytes)");
-  }
-  if (!file_) return failure(dfu::DfuCause::BadState, "finish before begin");
-  if (auto r = file_->sync(); !r) return failure(dfu::DfuCause::Io, r.error().message);
-  if (auto r = cut_to(spec_->size); !r) return unexpected(r.error());
   // RAUC takes a lease on the bundle (F_SETLEASE) so that nobody can change it under the signature
-  // check, which fails while anyone holds it open: let go of it.
-  file_.reset();
+  // check, which fails while anyone holds it open: the staging file lets go of it.
+  auto size = staged_.close_complete();
+  if (!size) return unexpected(size.error());
   // RAUC writes the slot it does not run from, and makes it primary only once it is complete; a cut
   // in here leaves the running slot as it was, and a finish() after the restart installs again.
-  auto installed = rauc_.install(options_.staging.string(), progress_);
+  auto installed = rauc_.install(staged_.path().string(), progress_);
   if (!installed) {
     const RaucError& e = installed.error();
     switch (e.code) {
@@ -143,7 +79,7 @@ Expected<dfu::FinishedImage, dfu::DfuError> RaucTarget::finish() {
     }
   }
   installed_ = true;
-  return dfu::FinishedImage{.kind = image::ImageKind::RaucBundle, .size = spec_->size};
+  return dfu::FinishedImage{.kind = image::ImageKind::RaucBundle, .size = *size};
 }
 
 Expected<void, dfu::DfuError> RaucTarget::schedule() {
@@ -164,9 +100,7 @@ void RaucTarget::abort() {
     (void)rauc_.mark("active", "booted");
   }
   installed_ = false;
-  spec_.reset();
-  offset_ = 0;
-  (void)cut_to(0);  // best effort: give the space back
+  staged_.reset();  // best effort: give the space back
 }
 
 }  // namespace awsfota::rauc

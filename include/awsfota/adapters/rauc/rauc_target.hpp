@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-#include "awsfota/adapters/posix/block_device.hpp"
+#include "awsfota/adapters/posix/staging_file.hpp"
 #include "awsfota/adapters/rauc/rauc_boot_control.hpp"
 #include "awsfota/adapters/rauc/rauc_service.hpp"
 #include "awsfota/dfu/target.hpp"
@@ -53,20 +53,14 @@ class RaucTarget final : public dfu::DfuTarget {
   [[nodiscard]] dfu::BlockDevice* staged_device();
 
  private:
-  RaucTarget(RaucService& rauc, RaucBootControl& boot, RaucTargetOptions options, RaucProgressHandler progress,
-             std::unique_ptr<posix::PosixBlockDevice> file)
-      : rauc_(rauc), boot_(boot), options_(std::move(options)), progress_(std::move(progress)), file_(std::move(file)) {}
-  [[nodiscard]] Expected<void, dfu::DfuError> cut_to(std::uint64_t size);
-  [[nodiscard]] Expected<void, dfu::DfuError> reopen();  // the staging file, closed for RAUC's install
+  RaucTarget(RaucService& rauc, RaucBootControl& boot, RaucProgressHandler progress, posix::StagingFile staged)
+      : rauc_(rauc), boot_(boot), progress_(std::move(progress)), staged_(std::move(staged)) {}
 
   RaucService& rauc_;
   RaucBootControl& boot_;
-  RaucTargetOptions options_;
   RaucProgressHandler progress_;
-  std::unique_ptr<posix::PosixBlockDevice> file_;
-  std::optional<dfu::TransferSpec> spec_;
-  std::uint64_t offset_ = 0;
-  bool installed_ = false;  // RAUC installed this transfer (and made its slot primary)
+  posix::StagingFile staged_;  // the bundle; closed while RAUC installs it
+  bool installed_ = false;     // RAUC installed this transfer (and made its slot primary)
 };
 
 }  // namespace awsfota::rauc
