@@ -13,6 +13,7 @@
 #include "awsfota/image/mcuboot.hpp"
 #include "cli/document.hpp"
 #include "cli/rauc_manifest.hpp"
+#include "cli/swu_description.hpp"
 #include "cli/watch.hpp"
 #include "common.hpp"
 #include "io/aws_client.hpp"
@@ -40,6 +41,15 @@ Expected<RaucManifest, std::string> bundle_manifest(const std::string& bundle) {
   return parse_rauc_manifest(r.out);
 }
 
+// The operation a job document names for an image of this kind (docs/jobs.md).
+std::string operation_for(image::ImageKind kind) {
+  switch (kind) {
+    case image::ImageKind::RaucBundle: return "rauc_bundle";
+    case image::ImageKind::SwupdateImage: return "swupdate_image";
+    default: return "app_fw_update";
+  }
+}
+
 // The job document for an image and where it is served; {exit code, message} on failure.
 Expected<std::string, std::pair<int, std::string>> make_document(const DocumentOptions& o) {
   if (o.url.empty() == (o.host.empty() && o.path.empty()))
@@ -56,10 +66,22 @@ Expected<std::string, std::pair<int, std::string>> make_document(const DocumentO
   const auto kind = image::detect_kind(std::span(*bytes).first(std::min(bytes->size(), image::kDetectBytes)));
   if (kind == image::ImageKind::Unknown)
     return unexpected(std::make_pair(int(kExitVerifyFailed),
-                                     o.image + " is not a known image kind (MCUboot, awsfota delta, modem, RAUC bundle): a device "
+                                     o.image + " is not a known image kind (MCUboot, awsfota delta, modem, RAUC bundle, SWUpdate .swu): a device "
                                                "would refuse it"));
-  spec.operation = o.operation.empty() ? (kind == image::ImageKind::RaucBundle ? "rauc_bundle" : "app_fw_update")
-                                       : o.operation;
+  spec.operation = o.operation.empty() ? operation_for(kind) : o.operation;
+  if (spec.fwversion.empty() && kind == image::ImageKind::SwupdateImage) {
+    // SWUpdate checks the .swu itself on the device; sw-description is read only to fill the document.
+    auto description = read_sw_description(*bytes);
+    auto version = description ? sw_description_version(*description) : std::nullopt;
+    if (!version) {
+      return unexpected(std::make_pair(
+          int(kExitVerifyFailed),
+          o.image + ": a .swu whose version cannot be read (" +
+              (description ? std::string("sw-description has no software version") : description.error()) +
+              "): give --fwversion"));
+    }
+    spec.fwversion = *version;
+  }
   if (spec.fwversion.empty() && kind == image::ImageKind::RaucBundle) {
     // RAUC checks the bundle itself on the device; the version is read only to fill the document.
     auto manifest = bundle_manifest(o.image);

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <fstream>
+
 #include <nlohmann/json.hpp>
 
 #include "awsfota/adapters/openssl/crypto.hpp"
@@ -17,6 +19,7 @@ namespace awsfota::cli::testing {
 namespace {
 
 using awsfota::testing::TempDir;
+using awsfota::testing::run_program;
 namespace fs = std::filesystem;
 
 class CliImage : public ::testing::Test {
@@ -314,6 +317,41 @@ TEST_F(CliImage, JobDocument_ParsesWithSizeShaAndVersionFromHeader) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("would not be accepted"), std::string::npos) << bad.err;
   EXPECT_EQ(run_awsfota({"job", "document", "--image", image_path}).exit_code, 2);
+}
+
+TEST_F(CliImage, JobDocument_ASwuGetsSwupdateImageAndTheVersionOfItsSwDescription) {
+  const auto work = dir_.path() / "swu";
+  fs::create_directories(work);
+  auto make_swu = [&](const std::string& name, const std::string& description) {
+    std::ofstream(work / "sw-description") << description;
+    std::ofstream(work / "rootfs.img") << "not really a root file system";
+    const auto out = dir_.path() / name;
+    auto r = run_program({"sh", "-c", "cd '" + work.string() +
+                                          "' && printf 'sw-description\\nrootfs.img\\n' | cpio -o -H crc --quiet > '" +
+                                          out.string() + "'"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return out.string();
+  };
+  const auto swu = make_swu("update.swu", "software =\n{\n\tversion = \"4.5.6\";\n\timages: ( { filename = "
+                                          "\"rootfs.img\"; version = \"0.1\"; } );\n}\n");
+  const auto bytes = read_file_bytes(swu);
+  auto made = run_awsfota({"job", "document", "--image", swu, "--url", "https://127.0.0.1:8443/update.swu"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  auto doc = jobs::parse_job_document(made.out);
+  ASSERT_TRUE(doc) << doc.error().reason;
+  EXPECT_EQ(doc->operation, "swupdate_image");
+  EXPECT_EQ(doc->fw_version, "4.5.6");
+  EXPECT_EQ(doc->size, bytes.size());
+  EXPECT_EQ(doc->sha256, image::to_hex(image::sha256_of(crypto_, bytes)));
+
+  const auto unversioned = make_swu("plain.swu", "software = { images: ( { filename = \"rootfs.img\"; } ); };\n");
+  auto refused = run_awsfota({"job", "document", "--image", unversioned, "--url", "https://127.0.0.1:8443/p.swu"});
+  EXPECT_EQ(refused.exit_code, 3);
+  EXPECT_NE(refused.err.find("give --fwversion"), std::string::npos) << refused.err;
+  auto given = run_awsfota({"job", "document", "--image", unversioned, "--url", "https://127.0.0.1:8443/p.swu",
+                            "--fwversion", "7.0"});
+  ASSERT_EQ(given.exit_code, 0) << given.err;
+  EXPECT_EQ(nlohmann::json::parse(given.out)["operation"], "swupdate_image");
 }
 
 }  // namespace
