@@ -29,12 +29,13 @@ dfu::DfuCause cause_of_swupdate_error(std::string_view words) {
 }
 
 Expected<std::unique_ptr<SwupdateTarget>, std::string> SwupdateTarget::create(SwupdateService& swupdate,
+                                                                             SwupdateBootControl& boot,
                                                                              SwupdateTargetOptions options,
                                                                              SwupdateProgressHandler progress) {
   auto staged = posix::StagingFile::open(
       {.path = options.staging, .capacity = options.capacity, .kind = image::ImageKind::SwupdateImage});
   if (!staged) return unexpected("swupdate staging file: " + staged.error());
-  return std::unique_ptr<SwupdateTarget>(new SwupdateTarget(swupdate, std::move(progress), std::move(*staged)));
+  return std::unique_ptr<SwupdateTarget>(new SwupdateTarget(swupdate, boot, std::move(progress), std::move(*staged)));
 }
 
 Expected<std::uint64_t, dfu::DfuError> SwupdateTarget::prepare_fresh(std::optional<std::uint64_t> size) {
@@ -86,13 +87,21 @@ Expected<void, dfu::DfuError> SwupdateTarget::schedule() {
                               std::string("after SWUpdate's install the bootloader's ustate is ") +
                                   static_cast<char>(*state) + " (failed)");
   }
+  // The copy SWUpdate wrote is awsfota's "other slot" until the reboot says how it went.
+  auto now = boot_.status();
+  if (!now) return swu_target_failure(dfu::DfuCause::BackendFailed, "after SWUpdate's install: " + now.error().reason);
+  if (auto r = boot_.request_trial(dfu::other_slot(now->confirmed)); !r) {
+    return swu_target_failure(dfu::DfuCause::BackendFailed, "after SWUpdate's install: " + r.error().reason);
+  }
   return {};
 }
 
 void SwupdateTarget::abort() {
   if (installed_) {
     // The job that wanted the install is gone. What sw-description set in the bootloader is SWUpdate's
-    // and the product's to undo; ustate=3 tells both that this update is not wanted.
+    // and the product's to undo; ustate=3 tells both that this update is not wanted (revert() forgets
+    // a trial schedule() recorded and sets it; the set covers an install without one).
+    (void)boot_.revert();
     (void)swupdate_.set_update_state(UpdateState::Failed);
   }
   installed_ = false;

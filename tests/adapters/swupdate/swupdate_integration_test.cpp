@@ -41,12 +41,15 @@ class SwupdateReal : public ::testing::Test {
     client_ = std::make_unique<SocketSwupdate>(SocketSwupdateOptions{.ctrl_socket = system_->ctrl_socket(),
                                                                      .progress_socket = system_->progress_socket(),
                                                                      .install_timeout = std::chrono::seconds(60)});
+    std::ofstream(dir_.path() / "boot_id") << "boot-1\n";
+    boot_ = std::make_unique<SwupdateBootControl>(
+        *client_, SwupdateBootOptions{.record = dir_.path() / "swupdate.boot", .boot_id = dir_.path() / "boot_id"});
   }
 
   // The .swu through the target as a download would deliver it, in pieces, then finish().
   Expected<dfu::FinishedImage, dfu::DfuError> stage_and_install(const std::filesystem::path& swu,
                                                                 std::vector<SwupdateProgress>* progress = nullptr) {
-    auto target = SwupdateTarget::create(*client_, {.staging = dir_.path() / "staged.swu", .capacity = 8 << 20},
+    auto target = SwupdateTarget::create(*client_, *boot_, {.staging = dir_.path() / "staged.swu", .capacity = 8 << 20},
                                          [progress](const SwupdateProgress& p) {
                                            if (progress) progress->push_back(p);
                                          });
@@ -68,6 +71,7 @@ class SwupdateReal : public ::testing::Test {
   TempDir dir_{"swupdate"};
   std::unique_ptr<SwupdateSystem> system_;
   std::unique_ptr<SocketSwupdate> client_;
+  std::unique_ptr<SwupdateBootControl> boot_;
   std::unique_ptr<SwupdateTarget> target_;
 };
 
@@ -92,7 +96,19 @@ TEST_F(SwupdateReal, GoodSwuLandsByteForByteInThePartitionWithProgress) {
   auto state = client_->update_state();
   ASSERT_TRUE(state) << state.error().reason;
   EXPECT_EQ(*state, UpdateState::Installed);
-  EXPECT_TRUE(target_->schedule());
+  ASSERT_TRUE(target_->schedule());
+  auto pending = boot_->status();
+  ASSERT_TRUE(pending) << pending.error().reason;
+  EXPECT_EQ(pending->state, dfu::BootState::TrialPending);
+
+  // The reboot (a new boot id): SWUpdate's ustate 1 makes it the trial; confirming sets ustate 0.
+  std::ofstream(dir_.path() / "boot_id") << "boot-2\n";
+  auto trial = boot_->status();
+  ASSERT_TRUE(trial) << trial.error().reason;
+  EXPECT_EQ(trial->state, dfu::BootState::Trial);
+  EXPECT_EQ(trial->active, dfu::Slot::B);
+  ASSERT_TRUE(boot_->confirm());
+  EXPECT_EQ(*client_->update_state(), UpdateState::Ok);
 }
 
 TEST_F(SwupdateReal, NewcArchiveIsInstalledToo) {

@@ -39,7 +39,8 @@ class ScriptedSwupdate final : public SwupdateService {
 class SwupdateTargetTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto made = SwupdateTarget::create(swu_, {.staging = staging_, .capacity = 1024},
+    std::ofstream(dir_.path() / "boot_id") << "boot-1\n";
+    auto made = SwupdateTarget::create(swu_, boot_, {.staging = staging_, .capacity = 1024},
                                        [this](const SwupdateProgress& p) { seen_.push_back(p); });
     ASSERT_TRUE(made) << made.error();
     target_ = std::move(*made);
@@ -53,6 +54,7 @@ class SwupdateTargetTest : public ::testing::Test {
   testing::TempDir dir_{"swupdate-target"};
   std::filesystem::path staging_ = dir_.path() / "update.swu";
   ScriptedSwupdate swu_;
+  SwupdateBootControl boot_{swu_, {.record = dir_.path() / "swupdate.boot", .boot_id = dir_.path() / "boot_id"}};
   std::vector<SwupdateProgress> seen_;
   std::unique_ptr<SwupdateTarget> target_;
 };
@@ -66,7 +68,10 @@ TEST_F(SwupdateTargetTest, FinishHandsTheExactFileToSwupdateAndForwardsProgress)
   EXPECT_EQ(swu_.installed_bytes, "070701 a short swu");
   ASSERT_EQ(seen_.size(), 2u);
   EXPECT_EQ(seen_.back().percent, 100);
-  EXPECT_TRUE(target_->schedule());
+  ASSERT_TRUE(target_->schedule());
+  auto pending = boot_.status();
+  ASSERT_TRUE(pending);
+  EXPECT_EQ(pending->state, dfu::BootState::TrialPending);
 }
 
 TEST_F(SwupdateTargetTest, AResumeDropsTornBytesPastTheDurableOffset) {

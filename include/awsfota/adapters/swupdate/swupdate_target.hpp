@@ -2,11 +2,13 @@
 // and resume like every other target), finish() streams that file to the SWUpdate daemon over its
 // control socket and waits for the install's end, forwarding SWUpdate's progress; SWUpdate's own
 // ERROR lines are the failure's reason. SWUpdate writes what the .swu's sw-description names (the
-// other copy of a double-copy system) and sets the bootloader variables it asks for; schedule() only
-// checks that SWUpdate recorded the install (`ustate`), and the reboot follows (docs/swupdate.md).
+// other copy of a double-copy system) and sets the bootloader variables it asks for; schedule() checks
+// that SWUpdate recorded the install (`ustate`) and records the trial (SwupdateBootControl), and the
+// reboot follows (docs/swupdate.md).
 //
 //   SocketSwupdate swu({.ctrl_socket = "/tmp/sockinstctrl", .progress_socket = "/tmp/swupdateprog"});
-//   auto target = SwupdateTarget::create(swu, {.staging = dir / "update.swu", .capacity = 512 << 20},
+//   SwupdateBootControl boot(swu, {.record = dir / "swupdate.boot"});
+//   auto target = SwupdateTarget::create(swu, boot, {.staging = dir / "update.swu", .capacity = 512 << 20},
 //                                        [](const SwupdateProgress& p) { show(p.percent, p.step); });
 //   target->begin({.size = n, .allowed = kinds});  ... write/commit ...
 //   target->finish();     // SWUpdate installs
@@ -20,6 +22,7 @@
 #include <string_view>
 
 #include "awsfota/adapters/posix/staging_file.hpp"
+#include "awsfota/adapters/swupdate/swupdate_boot_control.hpp"
 #include "awsfota/adapters/swupdate/swupdate_service.hpp"
 #include "awsfota/dfu/target.hpp"
 
@@ -36,6 +39,7 @@ struct SwupdateTargetOptions {
 class SwupdateTarget final : public dfu::DfuTarget {
  public:
   [[nodiscard]] static Expected<std::unique_ptr<SwupdateTarget>, std::string> create(SwupdateService& swupdate,
+                                                                                    SwupdateBootControl& boot,
                                                                                     SwupdateTargetOptions options,
                                                                                     SwupdateProgressHandler progress);
 
@@ -52,10 +56,12 @@ class SwupdateTarget final : public dfu::DfuTarget {
   [[nodiscard]] dfu::BlockDevice* staged_device();
 
  private:
-  SwupdateTarget(SwupdateService& swupdate, SwupdateProgressHandler progress, posix::StagingFile staged)
-      : swupdate_(swupdate), progress_(std::move(progress)), staged_(std::move(staged)) {}
+  SwupdateTarget(SwupdateService& swupdate, SwupdateBootControl& boot, SwupdateProgressHandler progress,
+                 posix::StagingFile staged)
+      : swupdate_(swupdate), boot_(boot), progress_(std::move(progress)), staged_(std::move(staged)) {}
 
   SwupdateService& swupdate_;
+  SwupdateBootControl& boot_;
   SwupdateProgressHandler progress_;
   posix::StagingFile staged_;  // the .swu
   bool installed_ = false;     // SWUpdate installed this transfer
