@@ -10,6 +10,9 @@
 #include "awsfota/adapters/posix/simulated_modem.hpp"
 #include "awsfota/adapters/rauc/rauc_target.hpp"
 #include "awsfota/adapters/rauc/sd_bus_rauc.hpp"
+#include "awsfota/adapters/swupdate/socket_swupdate.hpp"
+#include "awsfota/adapters/swupdate/swupdate_boot_control.hpp"
+#include "awsfota/adapters/swupdate/swupdate_target.hpp"
 #include "awsfota/dfu/app_targets.hpp"
 #include "awsfota/dfu/modem_target.hpp"
 #include "awsfota/runtime/boot_seam.hpp"
@@ -61,7 +64,8 @@ class InstallingStaging final : public fota::DfuTarget {
   void prepare(const fota::PrepareStaging& request) override { staging_.prepare(request); }
   void drop_staged() override { staging_.drop_staged(); }  // waits for an install under way
   void verify(const fota::VerifyStaged& request) override {
-    if (staging_.staged_kind(request.job_id) != image::ImageKind::RaucBundle) return staging_.verify(request);
+    const image::ImageKind kind = staging_.staged_kind(request.job_id);
+    if (kind != image::ImageKind::RaucBundle && kind != image::ImageKind::SwupdateImage) return staging_.verify(request);
     join();
     worker_ = std::thread([this, request] {
       t_on_install_thread = true;
@@ -112,6 +116,10 @@ struct Device::Parts final : DownloadListener, DfuListener {
   std::unique_ptr<rauc::SdBusRauc> rauc_service;
   std::unique_ptr<rauc::RaucBootControl> rauc_boot;
   std::unique_ptr<rauc::RaucTarget> rauc_target;
+  // SWUpdate systems: the daemon's client, its boot control (then the one the device uses), its target.
+  std::unique_ptr<swupdate::SocketSwupdate> swupdate_service;
+  std::unique_ptr<swupdate::SwupdateBootControl> swupdate_boot;
+  std::unique_ptr<swupdate::SwupdateTarget> swupdate_target;
   ObservingStore store;
   std::unique_ptr<DfuStaging> staging;
   std::unique_ptr<InstallingStaging> installing;
@@ -131,6 +139,7 @@ struct Device::Parts final : DownloadListener, DfuListener {
   // RAUC's boot control on a RAUC system, else the caller's bootloader boot control, else the file record's.
   dfu::BootControl& active_boot() {
     if (rauc_boot) return *rauc_boot;
+    if (swupdate_boot) return *swupdate_boot;
     return config.boot_control ? *config.boot_control : boot;
   }
 
@@ -165,11 +174,12 @@ struct Device::Parts final : DownloadListener, DfuListener {
   Expected<void, std::string> build_targets();
   Expected<void, std::string> build_app_targets(Routes& routes);
   Expected<void, std::string> build_rauc_target(Routes& routes);
+  Expected<void, std::string> build_swupdate_target(Routes& routes);
   Expected<void, std::string> build_staging(Routes routes);
   // On the install's thread: to the engine (INSTALL_PROGRESS, the job's "installing" reports) through
   // the loop, with a bounded post (a later report says more than a dropped one).
   void on_install_progress(int percent, const std::string& message) {
-    if (!t_on_install_thread) return log(fota::LogLevel::Info, "RAUC: " + std::to_string(percent) + "% " + message);
+    if (!t_on_install_thread) return log(fota::LogLevel::Info, "install: " + std::to_string(percent) + "% " + message);
     (void)loop.post([this, percent, message] { fota->on_dfu_install_progress(percent, message); });
   }
   Expected<void, std::string> build_engine(fota::MqttTransport& mqtt, bool modem_applied);
@@ -193,12 +203,32 @@ Expected<void, std::string> Device::Parts::build_rauc_target(Routes& routes) {
   return {};
 }
 
+Expected<void, std::string> Device::Parts::build_swupdate_target(Routes& routes) {
+  const DeviceConfig::Swupdate& s = config.swupdate;
+  swupdate_service = std::make_unique<swupdate::SocketSwupdate>(swupdate::SocketSwupdateOptions{
+      .ctrl_socket = s.ctrl_socket, .progress_socket = s.progress_socket, .install_timeout = s.install_timeout});
+  swupdate_boot = std::make_unique<swupdate::SwupdateBootControl>(
+      *swupdate_service,
+      swupdate::SwupdateBootOptions{.record = s.record.empty() ? std::filesystem::path(config.checkpoint.string() + ".swupdate")
+                                                               : s.record,
+                                    .boot_id = s.boot_id});
+  auto made = swupdate::SwupdateTarget::create(*swupdate_service, *swupdate_boot, {.staging = s.staging, .capacity = s.staging_size},
+                                               [this](const swupdate::SwupdateProgress& p) { on_install_progress(p.percent, p.step); });
+  if (!made) return unexpected("swupdate: " + made.error());
+  swupdate_target = std::move(*made);
+  routes.swupdate = {swupdate_target.get(), [this] { return swupdate_target->staged_device(); }};
+  return {};
+}
+
 Expected<void, std::string> Device::Parts::build_targets() {
   Routes routes;
   if (config.rauc.enabled) {
     if (auto built = build_rauc_target(routes); !built) return built;
-    if (config.slot_size == 0) return build_staging(std::move(routes));
   }
+  if (config.swupdate.enabled) {
+    if (auto built = build_swupdate_target(routes); !built) return built;
+  }
+  if ((config.rauc.enabled || config.swupdate.enabled) && config.slot_size == 0) return build_staging(std::move(routes));
   if (auto built = build_app_targets(routes); !built) return built;
   return build_staging(std::move(routes));
 }
@@ -306,11 +336,17 @@ Expected<void, std::string> Device::Parts::build_engine(fota::MqttTransport& mqt
 }
 
 Expected<std::unique_ptr<Device>, std::string> Device::create(DeviceConfig config, fota::MqttTransport& mqtt) {
-  if (config.boot_state.empty() && !config.boot_control && !config.rauc.enabled) {
+  if (config.boot_state.empty() && !config.boot_control && !config.rauc.enabled && !config.swupdate.enabled) {
     return unexpected(std::string("boot_state is empty"));
   }
   if (config.boot_control && config.rauc.enabled) {
     return unexpected(std::string("rauc: on a RAUC system the boot control is RAUC's; boot_control must be null"));
+  }
+  if (config.boot_control && config.swupdate.enabled) {
+    return unexpected(std::string("swupdate: on a SWUpdate system the boot control is SWUpdate's ustate; boot_control must be null"));
+  }
+  if (config.rauc.enabled && config.swupdate.enabled) {
+    return unexpected(std::string("swupdate: a device installs through RAUC or through SWUpdate, not both"));
   }
   if (config.checkpoint.empty()) return unexpected(std::string("checkpoint is empty"));
   auto parts = std::make_unique<Parts>(std::move(config));

@@ -49,6 +49,7 @@ Route* DfuStaging::route_for(image::ImageKind kind) {
     case image::ImageKind::ModemDelta:
     case image::ImageKind::FullModem: r = &routes_.modem; break;
     case image::ImageKind::RaucBundle: r = &routes_.rauc; break;
+    case image::ImageKind::SwupdateImage: r = &routes_.swupdate; break;
     default: return nullptr;
   }
   return r->target ? r : nullptr;
@@ -155,7 +156,8 @@ std::optional<dfu::DfuError> DfuStaging::prepare_fresh() {
       {&routes_.app, static_cast<image::ImageKindMask>(image::ImageKind::McuBoot)},
       {&routes_.app_delta, static_cast<image::ImageKindMask>(image::ImageKind::AppDelta)},
       {&routes_.modem, image::ImageKind::ModemDelta | image::ImageKind::FullModem},
-      {&routes_.rauc, static_cast<image::ImageKindMask>(image::ImageKind::RaucBundle)}};
+      {&routes_.rauc, static_cast<image::ImageKindMask>(image::ImageKind::RaucBundle)},
+      {&routes_.swupdate, static_cast<image::ImageKindMask>(image::ImageKind::SwupdateImage)}};
   for (const auto& [route, kinds] : routes) {
     if (!route->target || (kinds & options_.allowed) == 0) continue;  // never written by this device
     if (auto r = route->target->prepare_fresh(expected_size_); !r) return r.error();

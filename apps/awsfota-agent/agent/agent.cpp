@@ -20,6 +20,8 @@
 #include "awsfota/adapters/ubootenv/uboot_boot_control.hpp"
 #include "awsfota/adapters/rauc/rauc_boot_control.hpp"
 #include "awsfota/adapters/rauc/sd_bus_rauc.hpp"
+#include "awsfota/adapters/swupdate/socket_swupdate.hpp"
+#include "awsfota/adapters/swupdate/swupdate_boot_control.hpp"
 #include "awsfota/dfu/boot_control.hpp"
 #include "awsfota/image/mcuboot.hpp"
 #include "awsfota/runtime/device.hpp"
@@ -114,13 +116,23 @@ Expected<dfu::BootStatus, dfu::BootError> rauc_boot_status(const AgentConfig& co
   return control.status();
 }
 
+// A SWUpdate system's boot control: SWUpdate's ustate, with awsfota's trial record in the state folder.
+std::filesystem::path swupdate_record(const AgentConfig& config) { return config.state_dir / "swupdate.boot"; }
+
+Expected<dfu::BootStatus, dfu::BootError> swupdate_boot_status(const AgentConfig& config) {
+  swupdate::SocketSwupdate service({.ctrl_socket = config.swupdate->ctrl_socket,
+                                    .progress_socket = config.swupdate->progress_socket});
+  swupdate::SwupdateBootControl control(service, {.record = swupdate_record(config), .boot_id = config.boot.boot_id_file});
+  return control.status();
+}
+
 // The boot step (when the agent's start is the device's boot, or once per boot when a boot id says
 // which boot this is), then what the boot control says. With a bootloader's control the bootloader
 // took that step, and its control's status() settles this boot; on a RAUC system RAUC says which slot
 // the bootloader started.
 Expected<dfu::BootStatus, std::string> boot(const AgentConfig& config, dfu::BootControl* bootloader, Output& out) {
   posix::FileBootRecordStore store(config.boot.state_file);
-  if (!bootloader && !config.rauc && config.boot.run_boot_step) {
+  if (!bootloader && !config.rauc && !config.swupdate && config.boot.run_boot_step) {
     const auto& id_file = config.boot.boot_id_file;
     const bool once = once_per_boot(config);
     std::string boot_id;
@@ -141,7 +153,10 @@ Expected<dfu::BootStatus, std::string> boot(const AgentConfig& config, dfu::Boot
     }
   }
   dfu::RecordBootControl record(store);
-  auto status = config.rauc ? rauc_boot_status(config) : bootloader ? bootloader->status() : record.status();
+  auto status = config.rauc       ? rauc_boot_status(config)
+                : config.swupdate ? swupdate_boot_status(config)
+                : bootloader      ? bootloader->status()
+                                  : record.status();
   if (!status) return unexpected("boot: " + status.error().reason);
   std::string line = std::string("boot: running slot ") + dfu::to_string(status->active);
   if (status->state == dfu::BootState::Trial) line += " on trial (self-test, then confirm)";
@@ -154,6 +169,7 @@ Expected<dfu::BootStatus, std::string> boot(const AgentConfig& config, dfu::Boot
   }
   if (bootloader) line += std::string(" (started by ") + bootloader_name(config.boot.backend) + ")";
   if (config.rauc) line += " (as RAUC says)";
+  if (config.swupdate) line += " (as SWUpdate's ustate says)";
   out.line(line);
   // U-Boot: a confirmed slot that came up gets back the attempt boot.cmd took (RAUC's "mark good"), so
   // only boots that fail in a row lead to U-Boot's fallback (docs/boot.md).
@@ -177,6 +193,11 @@ std::string running_version(const AgentConfig& config, const dfu::BootStatus& st
     }
     out.line("[warning] running-version: not configured and RAUC knows no bundle version of the booted slot; "
              "every job's bundle will be installed");
+    return "";
+  }
+  if (config.swupdate) {
+    out.line("[warning] running-version: not configured (SWUpdate keeps no version awsfota can read); "
+             "every job's .swu will be installed");
     return "";
   }
   const auto& path = status.active == dfu::Slot::A ? config.slots.a : config.slots.b;
@@ -235,6 +256,16 @@ Expected<runtime::DeviceConfig, std::string> device_config(const AgentConfig& c,
               .bootname_b = c.rauc->bootname_b,
               .record = rauc_record(c),
               .install_timeout = c.rauc->install_timeout};
+  }
+  if (c.swupdate) {
+    d.swupdate = {.enabled = true,
+                  .ctrl_socket = c.swupdate->ctrl_socket,
+                  .progress_socket = c.swupdate->progress_socket,
+                  .staging = c.swupdate->staging,
+                  .staging_size = c.swupdate->staging_size,
+                  .record = swupdate_record(c),
+                  .boot_id = c.boot.boot_id_file,
+                  .install_timeout = c.swupdate->install_timeout};
   }
   d.checkpoint = c.checkpoint_file;
   d.staging_record = c.state_dir / "staging.record";

@@ -181,7 +181,7 @@ void read_storage(Section& root, AgentConfig& c, const std::filesystem::path& ba
   if (c.checkpoint_file.empty()) c.checkpoint_file = c.state_dir / "checkpoint";
 
   auto slots = root.section("slots");
-  if (!slots && root.has("rauc")) return read_boot(root, c, base);  // RAUC's slots only
+  if (!slots && (root.has("rauc") || root.has("swupdate"))) return read_boot(root, c, base);  // the installer's only
   if (!slots) fail("slots", "is required (the A and B slot files or devices, and their size)");
   c.slots.a = required_path(*slots, "a", base);
   c.slots.b = required_path(*slots, "b", base);
@@ -259,6 +259,28 @@ void read_rauc(Section& root, AgentConfig& c, const std::filesystem::path& base)
   }
   if (c.slots.a == s.staging || c.slots.b == s.staging) fail("rauc.staging", "must differ from both slots");
   c.rauc = std::move(s);
+}
+
+// "swupdate": {"staging": "update.swu", "staging-size": N, "ctrl-socket": PATH, "progress-socket": PATH,
+//              "install-timeout-seconds": N}
+void read_swupdate(Section& root, AgentConfig& c, const std::filesystem::path& base) {
+  auto w = root.section("swupdate");
+  if (!w) return;
+  SwupdateSettings s;
+  s.staging = required_path(*w, "staging", base);
+  auto size = w->integer("staging-size", 1, kMaxSize, "a positive integer (bytes)");
+  if (!size) fail("swupdate.staging-size", "is required (the largest .swu, in bytes)");
+  s.staging_size = *size;
+  if (auto p = path_of(*w, "ctrl-socket", base); !p.empty()) s.ctrl_socket = p;
+  if (auto p = path_of(*w, "progress-socket", base); !p.empty()) s.progress_socket = p;
+  duration(*w, "install-timeout-seconds", s.install_timeout, 10, 86'400, "an integer 10..86400");
+  w->reject_unknown();
+  if (c.boot.backend != BootBackend::File) {
+    fail("swupdate", "on a SWUpdate system the boot control is SWUpdate's ustate: leave boot.backend out (or \"file\")");
+  }
+  if (c.rauc) fail("swupdate", "a device installs through RAUC or through SWUpdate, not both");
+  if (c.slots.a == s.staging || c.slots.b == s.staging) fail("swupdate.staging", "must differ from both slots");
+  c.swupdate = std::move(s);
 }
 
 void read_modem(Section& root, AgentConfig& c, const std::filesystem::path& base) {
@@ -397,6 +419,7 @@ Expected<AgentConfig, ConfigError> parse_config(std::string_view json_text, cons
     read_storage(root, c, base_dir);
     read_modem(root, c, base_dir);
     read_rauc(root, c, base_dir);
+    read_swupdate(root, c, base_dir);
     read_compat(root, c);
     read_download(root, c, base_dir);
     read_behaviour(root, c, base_dir);

@@ -85,6 +85,17 @@ struct RaucSettings {
   std::chrono::seconds install_timeout = std::chrono::hours(1);
 };
 
+// A SWUpdate system (docs/swupdate.md): .swu files are installed by the swupdate daemon over its
+// control socket, and SWUpdate's ustate says how an install stands after the reboot. Then `slots` is
+// optional and the agent runs no boot step.
+struct SwupdateSettings {
+  std::filesystem::path staging;       // where a .swu is downloaded
+  std::uint64_t staging_size = 0;      // the largest .swu taken
+  std::filesystem::path ctrl_socket = "/tmp/sockinstctrl";
+  std::filesystem::path progress_socket = "/tmp/swupdateprog";
+  std::chrono::seconds install_timeout = std::chrono::hours(1);
+};
+
 enum class ModemBackendKind { None, Simulated };
 
 struct ModemSettings {
@@ -142,6 +153,7 @@ struct AgentConfig {
   std::filesystem::path state_dir;             // small state files of the runtime (staging record)
   ModemSettings modem;
   std::optional<RaucSettings> rauc;
+  std::optional<SwupdateSettings> swupdate;
   std::optional<std::string> running_version;  // none: read from the active slot's image header
   DownloadSettings download;
   ProgressSettings progress;

@@ -83,6 +83,19 @@ struct DeviceConfig {
     std::filesystem::path record;              // awsfota's trial record; default checkpoint + ".rauc"
     std::chrono::seconds install_timeout = std::chrono::hours(1);
   } rauc;
+  // SWUpdate systems (docs/swupdate.md): .swu files are staged in `staging` and installed by the
+  // swupdate daemon over its control socket; SWUpdate's ustate says how an install stands after the
+  // reboot (`boot_state` is then unused). The slot files above are optional then.
+  struct Swupdate {
+    bool enabled = false;
+    std::filesystem::path ctrl_socket = "/tmp/sockinstctrl";
+    std::filesystem::path progress_socket = "/tmp/swupdateprog";
+    std::filesystem::path staging;             // the .swu file
+    std::uint64_t staging_size = 0;            // the largest .swu taken
+    std::filesystem::path record;              // awsfota's trial record; default checkpoint + ".swupdate"
+    std::filesystem::path boot_id = "/proc/sys/kernel/random/boot_id";  // tells a reboot from a restart
+    std::chrono::seconds install_timeout = std::chrono::hours(1);
+  } swupdate;
   std::filesystem::path checkpoint;    // the engine's checkpoint file (its folder must exist)
   std::filesystem::path staging_record;  // which target holds the staged file; default checkpoint + ".staging"
 

@@ -67,6 +67,7 @@ struct Routes {
   Route app_delta;  // this project's application deltas
   Route modem;      // modem deltas and full modem images
   Route rauc;       // RAUC bundles, installed by the RAUC service (docs/rauc.md)
+  Route swupdate;   // .swu files, installed by the swupdate daemon (docs/swupdate.md)
 };
 
 struct StagingOptions {
