@@ -120,5 +120,29 @@ TEST_F(SwupdateAgentE2E, SwuForAnotherBoardIsRefusedInSwupdatesWordsAndTheNextJo
   EXPECT_EQ(read_text(swu->partition()), std::string(reinterpret_cast<const char*>(image.data()), image.size()));
 }
 
+TEST_F(SwupdateAgentE2E, SwupdateNotRunningFailsTheJobWithASentenceAndTheNextJobIsTaken) {
+  swu->stop();
+  auto first = swu->make_swu("unheard", swu_bytes(32 * 1024, 24), {.version = "2.0.0"});
+  ASSERT_TRUE(first) << first.error();
+  create_swu_job("swu-down", *first);
+  const auto cfg = write_config(config());
+
+  const std::string log = run_to_exit(cfg, "agent-1.log", {"--once"});
+  EXPECT_NE(log.find("job swu-down: ERROR DFU"), std::string::npos) << log;
+  auto e = execution("swu-down");
+  EXPECT_EQ(e["status"], "FAILED") << e.dump();
+  const std::string reason = e["statusDetails"]["detailsMap"]["reason"].get<std::string>();
+  EXPECT_NE(reason.find("SWUpdate is not running: nothing answers on its control socket"), std::string::npos) << reason;
+
+  ASSERT_TRUE(swu->restart());
+  const Bytes image = swu_bytes(32 * 1024, 25);
+  auto next = swu->make_swu("back", image, {.version = "2.0.1"});
+  ASSERT_TRUE(next) << next.error();
+  create_swu_job("swu-back", *next);
+  const std::string again = run_to_exit(cfg, "agent-2.log", {});
+  EXPECT_NE(again.find("job swu-back: REBOOT_REQUESTED"), std::string::npos) << again;
+  EXPECT_EQ(read_text(swu->partition()), std::string(reinterpret_cast<const char*>(image.data()), image.size()));
+}
+
 }  // namespace
 }  // namespace awsfota::e2e
