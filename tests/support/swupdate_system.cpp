@@ -44,7 +44,20 @@ Expected<std::unique_ptr<SwupdateSystem>, std::string> SwupdateSystem::start(con
   return system;
 }
 
-SwupdateSystem::~SwupdateSystem() { stop(); }
+SwupdateSystem::~SwupdateSystem() {
+  stop();
+  if (!loop_device_.empty()) (void)run_program({"losetup", "-d", loop_device_});
+}
+
+Expected<std::filesystem::path, std::string> SwupdateSystem::block_partition(std::uint64_t size) {
+  const auto file = dir_ / "small-partition.img";
+  std::ofstream(file).flush();  // created, then sized
+  std::filesystem::resize_file(file, size);
+  auto r = run_program({"losetup", "--find", "--show", file.string()});
+  if (r.exit_code != 0) return unexpected("losetup: " + r.err);
+  loop_device_ = r.out.substr(0, r.out.find('\n'));
+  return std::filesystem::path(loop_device_);
+}
 
 Expected<void, std::string> SwupdateSystem::launch() {
   std::filesystem::remove(ctrl_socket());
@@ -92,7 +105,7 @@ Expected<std::filesystem::path, std::string> SwupdateSystem::make_swu(const std:
   }
   std::string description = spec.description;
   if (description.empty()) {
-    const auto device = spec.blocking_partition ? fifo() : partition();
+    const auto device = !spec.device.empty() ? spec.device : spec.blocking_partition ? fifo() : partition();
     description = "software =\n{\n\tversion = \"" + spec.version + "\";\n\thardware-compatibility: [ \"" +
                   spec.hardware + "\" ];\n\timages: (\n\t\t{\n\t\t\tfilename = \"rootfs.img\";\n\t\t\ttype = \"raw\";\n"
                   "\t\t\tdevice = \"" + device.string() + "\";\n\t\t\tsha256 = \"" + sha256_of(work / "rootfs.img") +

@@ -27,6 +27,7 @@ struct SwuSpec {
   bool blocking_partition = false;  // the partition is a FIFO nobody reads: the install hangs in it
   std::string description;        // when set, sw-description's text as is (no image entry is added)
   std::string swu_format = "crc";  // cpio -H crc or newc
+  std::filesystem::path device;   // the raw handler's device when set (else partition() or fifo())
 };
 
 class SwupdateSystem {
@@ -39,6 +40,9 @@ class SwupdateSystem {
   [[nodiscard]] Expected<std::filesystem::path, std::string> make_swu(const std::string& name,
                                                                       const std::vector<std::uint8_t>& image,
                                                                       const SwuSpec& spec);
+  // A loop device over a file of `size` bytes: a partition SWUpdate cannot grow (a file would). An
+  // error when loop devices cannot be set up here (not root, no /dev/loop-control). Detached at the end.
+  [[nodiscard]] Expected<std::filesystem::path, std::string> block_partition(std::uint64_t size);
   void stop();  // SWUpdate killed (SIGKILL: as a crash)
   [[nodiscard]] Expected<void, std::string> restart();
   [[nodiscard]] bool running() { return daemon_ && daemon_->running(); }
@@ -55,6 +59,7 @@ class SwupdateSystem {
 
   std::filesystem::path dir_;
   std::unique_ptr<ChildProcess> daemon_;
+  std::string loop_device_;
 };
 
 }  // namespace awsfota::testing

@@ -148,6 +148,20 @@ TEST_F(SwupdateReal, SwuSignedByAnUntrustedCertificateIsRefused) {
   EXPECT_TRUE(whole_file(system_->partition()).empty());
 }
 
+TEST_F(SwupdateReal, ImageTooBigForThePartitionIsRefusedInSwupdatesWords) {
+  auto device = system_->block_partition(256 * 1024);
+  if (!device) GTEST_SKIP() << "no loop device here: " << device.error();
+  auto swu = system_->make_swu("too-big", swu_random_bytes(600 * 1024, 8), SwuSpec{.device = *device});
+  ASSERT_TRUE(swu) << swu.error();
+  auto finished = stage_and_install(*swu);
+  ASSERT_FALSE(finished);
+  EXPECT_EQ(finished.error().cause, dfu::DfuCause::TooLarge) << finished.error().reason;
+  EXPECT_NE(finished.error().reason.find("No space left on device"), std::string::npos) << finished.error().reason;
+  auto state = client_->update_state();
+  ASSERT_TRUE(state);
+  EXPECT_NE(*state, UpdateState::Installed);  // nothing to boot into
+}
+
 TEST_F(SwupdateReal, BrokenSwDescriptionIsRefusedWithSwupdatesReason) {
   auto swu = system_->make_swu("broken", swu_random_bytes(1024, 6),
                                SwuSpec{.description = "software =\n{\n\tversion = \"3.0\"\n\timages: ( {\n"});
