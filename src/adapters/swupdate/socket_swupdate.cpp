@@ -240,6 +240,40 @@ Expected<void, SwupdateError> read_status_lines(const SocketSwupdateOptions& opt
   return {};
 }
 
+// Until SWUpdate is idle: an install that runs (an earlier life of this agent's, cut by a restart, or
+// someone else's) is waited for, its lines read away.
+Expected<void, SwupdateError> wait_until_idle(const SocketSwupdateOptions& options, Clock::time_point deadline) {
+  for (;;) {
+    auto reply = ask_swupdate(options, encode_status_request());
+    if (!reply) return unexpected(reply.error());
+    if (reply->status.current == SwuStatus::Idle) return {};
+    if (Clock::now() >= deadline) {
+      return swu_failure(SwupdateErrorCode::Busy, "SWUpdate was still busy with another install after " +
+                                                      std::to_string(options.install_timeout.count()) + " s");
+    }
+    if (reply->status.desc.empty()) (void)::poll(nullptr, 0, 200);  // its lines are read: wait a little
+  }
+}
+
+// REQ_INSTALL for `size` bytes; the connection the .swu then goes down.
+Expected<SocketFd, SwupdateError> start_install(const SocketSwupdateOptions& options, std::uint64_t size) {
+  auto ctrl = connect_unix(options.ctrl_socket);
+  if (!ctrl) return swu_failure(SwupdateErrorCode::Unavailable, not_running(options.ctrl_socket, ctrl.error()));
+  const auto request = encode_install_request(size);
+  std::vector<std::uint8_t> answer(ipc_message_size());
+  const auto call_deadline = Clock::now() + options.call_timeout;
+  if (int e = send_all(ctrl->get(), request, call_deadline); e != 0) {
+    return swu_failure(SwupdateErrorCode::Lost, std::string("sending the install request to SWUpdate: ") + std::strerror(e));
+  }
+  if (int e = recv_all(ctrl->get(), answer, call_deadline); e != 0) {
+    return swu_failure(SwupdateErrorCode::Lost, std::string("SWUpdate did not answer the install request: ") + std::strerror(e));
+  }
+  auto reply = decode_ipc_reply(answer);
+  if (!reply) return swu_failure(SwupdateErrorCode::Protocol, reply.error());
+  if (!reply->ack) return swu_failure(SwupdateErrorCode::Busy, "SWUpdate refused to start an install: another one is running");
+  return std::move(*ctrl);
+}
+
 Expected<void, SwupdateError> refused(const InstallWatch& watch) {
   return swu_failure(SwupdateErrorCode::Refused,
                      watch.words.empty() ? std::string("SWUpdate failed the install and gave no reason")
@@ -299,22 +333,15 @@ Expected<void, SwupdateError> SocketSwupdate::install(const std::string& swu, co
   InstallWatch before;
   if (auto r = read_status_lines(options_, before, 256); !r) return unexpected(r.error());
 
+  auto ctrl = start_install(options_, size);
+  if (!ctrl && ctrl.error().code == SwupdateErrorCode::Busy) {
+    if (auto idle = wait_until_idle(options_, deadline); !idle) return unexpected(idle.error());
+    ctrl = start_install(options_, size);
+  }
+  if (!ctrl) return unexpected(ctrl.error());
+  // Only now: while another install was waited for, nobody would have read its progress records.
   auto progress_fd = connect_unix(options_.progress_socket);  // without it: no progress, same outcome
   SocketFd progress_socket = progress_fd ? std::move(*progress_fd) : SocketFd();
-  auto ctrl = connect_unix(options_.ctrl_socket);
-  if (!ctrl) return swu_failure(SwupdateErrorCode::Unavailable, not_running(options_.ctrl_socket, ctrl.error()));
-  const auto request = encode_install_request(size);
-  std::vector<std::uint8_t> answer(ipc_message_size());
-  const auto call_deadline = Clock::now() + options_.call_timeout;
-  if (int e = send_all(ctrl->get(), request, call_deadline); e != 0) {
-    return swu_failure(SwupdateErrorCode::Lost, std::string("sending the install request to SWUpdate: ") + std::strerror(e));
-  }
-  if (int e = recv_all(ctrl->get(), answer, call_deadline); e != 0) {
-    return swu_failure(SwupdateErrorCode::Lost, std::string("SWUpdate did not answer the install request: ") + std::strerror(e));
-  }
-  auto reply = decode_ipc_reply(answer);
-  if (!reply) return swu_failure(SwupdateErrorCode::Protocol, reply.error());
-  if (!reply->ack) return swu_failure(SwupdateErrorCode::Busy, "SWUpdate refused to start an install: another one is running");
 
   InstallWatch watch;
   std::vector<std::uint8_t> pending;

@@ -202,6 +202,35 @@ TEST_F(SwupdateReal, SwupdateDyingMidInstallFailsTheInstallInsteadOfWaiting) {
       << finished.error().reason;
 }
 
+TEST_F(SwupdateReal, AnInstallStillRunningIsAwaitedAndThenTheFileIsInstalled) {
+  // An install from an earlier life (the agent restarted while SWUpdate wrote): held in the FIFO.
+  auto earlier = system_->make_swu("earlier", swu_random_bytes(512 * 1024, 9), SwuSpec{.blocking_partition = true});
+  ASSERT_TRUE(earlier) << earlier.error();
+  SocketSwupdate other({.ctrl_socket = system_->ctrl_socket(), .progress_socket = system_->progress_socket()});
+  auto first = std::async(std::launch::async, [&] { return other.install(earlier->string(), {}); });
+  for (int i = 0; i < 100 && system_->log().find("Found installer for stream") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(system_->log().find("Found installer for stream"), std::string::npos) << system_->log();
+
+  const auto image = swu_random_bytes(48 * 1024, 10);
+  auto now = system_->make_swu("now", image, {});
+  ASSERT_TRUE(now) << now.error();
+  auto second = std::async(std::launch::async, [&] { return stage_and_install(*now); });
+  EXPECT_EQ(second.wait_for(std::chrono::milliseconds(700)), std::future_status::timeout) << "not waited for";
+  // The earlier install goes on: its partition is read, so SWUpdate finishes writing it.
+  auto drained = std::async(std::launch::async, [&] {
+    return testing::run_program({"sh", "-c", "cat '" + system_->fifo().string() + "' > /dev/null"});
+  });
+  ASSERT_EQ(first.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  EXPECT_TRUE(first.get());
+  ASSERT_EQ(second.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  auto finished = second.get();
+  ASSERT_TRUE(finished) << finished.error().reason;
+  EXPECT_EQ(whole_file(system_->partition()), image);
+  EXPECT_EQ(drained.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+}
+
 TEST_F(SwupdateReal, UpdateStateIsReadAndSetThroughSwupdate) {
   ASSERT_TRUE(client_->set_update_state(UpdateState::Testing));
   auto state = client_->update_state();
