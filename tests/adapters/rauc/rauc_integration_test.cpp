@@ -8,6 +8,7 @@
 
 #include "awsfota/adapters/rauc/rauc_target.hpp"
 #include "awsfota/adapters/rauc/sd_bus_rauc.hpp"
+#include "support/dfu_transfer.hpp"
 #include "support/rauc_system.hpp"
 
 namespace awsfota::rauc {
@@ -60,15 +61,7 @@ class RaucReal : public ::testing::Test {
     if (!target) return unexpected(dfu::DfuError{dfu::DfuCause::Io, "no target"});
     target_ = std::move(*target);
     const auto bytes = file_bytes(bundle, 16 << 20);
-    const std::uint64_t size = bytes.size();
-    EXPECT_TRUE(target_->prepare_fresh(size));
-    EXPECT_TRUE(target_->begin({.size = size}));
-    for (std::uint64_t at = 0; at < size; at += 4096) {
-      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(4096, size - at));
-      EXPECT_TRUE(target_->write(at, std::span(bytes).subspan(static_cast<std::size_t>(at), n)));
-    }
-    EXPECT_TRUE(target_->commit());
-    return target_->finish();
+    return awsfota::testing::transfer_whole_file(*target_, bytes);
   }
 
   TempDir dir_{"rauc"};

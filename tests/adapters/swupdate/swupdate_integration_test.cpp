@@ -11,6 +11,7 @@
 
 #include "awsfota/adapters/swupdate/socket_swupdate.hpp"
 #include "awsfota/adapters/swupdate/swupdate_target.hpp"
+#include "support/dfu_transfer.hpp"
 #include "support/swupdate_system.hpp"
 
 namespace awsfota::swupdate {
@@ -57,15 +58,7 @@ class SwupdateReal : public ::testing::Test {
     if (!target) return unexpected(dfu::DfuError{dfu::DfuCause::Io, "no target"});
     target_ = std::move(*target);
     const auto bytes = whole_file(swu);
-    const std::uint64_t size = bytes.size();
-    EXPECT_TRUE(target_->prepare_fresh(size));
-    EXPECT_TRUE(target_->begin({.size = size}));
-    for (std::uint64_t at = 0; at < size; at += 4096) {
-      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(4096, size - at));
-      EXPECT_TRUE(target_->write(at, std::span(bytes).subspan(static_cast<std::size_t>(at), n)));
-    }
-    EXPECT_TRUE(target_->commit());
-    return target_->finish();
+    return awsfota::testing::transfer_whole_file(*target_, bytes);
   }
 
   TempDir dir_{"swupdate"};
