@@ -333,15 +333,22 @@ Expected<void, SwupdateError> SocketSwupdate::install(const std::string& swu, co
   InstallWatch before;
   if (auto r = read_status_lines(options_, before, 256); !r) return unexpected(r.error());
 
+  // The progress connection is made before the install starts: SWUpdate's progress thread takes it in
+  // its own time, and records sent before that are lost (a small image is written in milliseconds).
+  // Without it: no progress, the same outcome.
+  auto connect_progress = [this] {
+    auto fd = connect_unix(options_.progress_socket);
+    return fd ? std::move(*fd) : SocketFd();
+  };
+  SocketFd progress_socket = connect_progress();
   auto ctrl = start_install(options_, size);
   if (!ctrl && ctrl.error().code == SwupdateErrorCode::Busy) {
+    progress_socket.reset();  // nobody would read the records of the install waited for
     if (auto idle = wait_until_idle(options_, deadline); !idle) return unexpected(idle.error());
+    progress_socket = connect_progress();
     ctrl = start_install(options_, size);
   }
   if (!ctrl) return unexpected(ctrl.error());
-  // Only now: while another install was waited for, nobody would have read its progress records.
-  auto progress_fd = connect_unix(options_.progress_socket);  // without it: no progress, same outcome
-  SocketFd progress_socket = progress_fd ? std::move(*progress_fd) : SocketFd();
 
   InstallWatch watch;
   std::vector<std::uint8_t> pending;
