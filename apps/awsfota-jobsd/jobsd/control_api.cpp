@@ -85,9 +85,7 @@ Expected<void, ControlError> Service::add_thing_to_group(const std::string& thin
         std::find(job.rollout_waiting.begin(), job.rollout_waiting.end(), thing) != job.rollout_waiting.end()) {
       continue;
     }
-    Job rolled = job;
-    queue_executions(rolled, {thing}, now_ms, changes);
-    if (rolled != job) changes.jobs.push_back(std::move(rolled));
+    changes.executions.push_back(queued_execution(id, thing, now_ms));
   }
   if (auto stored = commit(std::move(changes), now_ms, out); !stored) return internal(stored.error());
   return {};
@@ -116,10 +114,10 @@ Expected<Job, ControlError> Service::create_job(const CreateJobRequest& request,
     return fail(ControlErrorCode::InvalidRequest,
                 "presignedUrlConfig.expiresInSec must be 60..3600, got " + std::to_string(*s));
   }
-  if (const auto r = request.max_per_minute; r && (*r < 1 || *r > kMaxRolloutPerMinute)) {
-    return fail(ControlErrorCode::InvalidRequest,
-                "jobExecutionsRolloutConfig.maximumPerMinute must be 1..1000, got " + std::to_string(*r));
+  if (auto bad = rollout_config_error(request.max_per_minute, request.exponential_rate)) {
+    return fail(ControlErrorCode::InvalidRequest, std::move(*bad));
   }
+  if (auto bad = abort_config_error(request.abort_criteria)) return fail(ControlErrorCode::InvalidRequest, std::move(*bad));
   if (request.things.empty() && request.groups.empty()) {
     return fail(ControlErrorCode::InvalidRequest, "targets: at least one thing or thing group is required");
   }
@@ -145,6 +143,8 @@ Expected<Job, ControlError> Service::create_job(const CreateJobRequest& request,
   job.in_progress_timeout_minutes = request.in_progress_timeout_minutes;
   job.presigned_expires_in_sec = request.presigned_expires_in_sec;
   job.max_per_minute = request.max_per_minute;
+  job.exponential_rate = request.exponential_rate;
+  job.abort_criteria = request.abort_criteria;
   job.created_at_ms = now_ms;
   job.last_updated_at_ms = now_ms;
 

@@ -37,6 +37,32 @@ enum class JobState { InProgress, Canceled, Completed, DeletionInProgress };
 [[nodiscard]] std::string_view to_string(JobState state) noexcept;
 [[nodiscard]] std::optional<JobState> parse_job_state(std::string_view text) noexcept;
 
+// abortConfig.criteriaList: which terminal statuses count as failures of a rule (ALL: any of the three).
+enum class FailureType { Failed, Rejected, TimedOut, All };
+[[nodiscard]] std::string_view to_string(FailureType type) noexcept;
+[[nodiscard]] std::optional<FailureType> parse_failure_type(std::string_view text) noexcept;
+
+// One abort rule (AWS's AbortCriteria; its only action is CANCEL): once at least
+// min_executed_things things have been notified, a share of failures of `failure_type` at or above
+// threshold_percentage cancels the job.
+struct AbortCriteria {
+  FailureType failure_type = FailureType::Failed;
+  double threshold_percentage = 0;    // 0..100, at most two decimals
+  std::int64_t min_executed_things = 1;
+  friend bool operator==(const AbortCriteria&, const AbortCriteria&) = default;
+};
+
+// jobExecutionsRolloutConfig.exponentialRate: the rate starts at base_per_minute and is multiplied by
+// increment_factor each time one of the criteria is met again (the k-th increase once k times
+// notified_things things were notified or k times succeeded_things succeeded), never above the cap.
+struct ExponentialRate {
+  std::int64_t base_per_minute = 1;  // 1..1000
+  double increment_factor = 2;       // 1.1..5, one decimal
+  std::optional<std::int64_t> notified_things;
+  std::optional<std::int64_t> succeeded_things;
+  friend bool operator==(const ExponentialRate&, const ExponentialRate&) = default;
+};
+
 struct Job {
   std::string job_id;
   std::int64_t sequence = 0;  // creation order: breaks ties between executions queued in the same millisecond
@@ -53,6 +79,9 @@ struct Job {
   std::vector<std::string> rollout_waiting;
   std::int64_t rollout_window_start_ms = 0;  // when the current window opened
   std::int64_t rollout_window_count = 0;     // executions queued in it
+  std::optional<ExponentialRate> exponential_rate;
+  std::int64_t rollout_rate_increases = 0;  // how often the exponential rate has grown so far
+  std::vector<AbortCriteria> abort_criteria;
   JobState state = JobState::InProgress;
   bool force_canceled = false;
   std::string reason_code;

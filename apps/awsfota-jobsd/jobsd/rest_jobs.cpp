@@ -2,6 +2,7 @@
 #include <optional>
 
 #include "jobsd/rest_common.hpp"
+#include "jobsd/rest_rollout.hpp"
 
 namespace awsfota::jobsd::rest {
 
@@ -98,12 +99,7 @@ json Api::create_job(const std::string& job_id) {
   if (const json* presigned = object_field(body, "presignedUrlConfig")) {
     c.presigned_expires_in_sec = integer_field(*presigned, "expiresInSec").value_or(3600);
   }
-  if (const json* rollout = object_field(body, "jobExecutionsRolloutConfig")) {
-    if (rollout->contains("exponentialRate")) {
-      throw invalid("jobExecutionsRolloutConfig.exponentialRate: the local service supports maximumPerMinute only");
-    }
-    c.max_per_minute = integer_field(*rollout, "maximumPerMinute");
-  }
+  if (auto read = read_rollout_and_abort(body, c); !read) throw invalid(read.error());
   const Job job = value_or_throw(service_.create_job(c, now_ms_, out_));
   json r = {{"jobArn", arn("job", job.job_id)}, {"jobId", job.job_id}};
   if (!job.description.empty()) r["description"] = job.description;
@@ -156,7 +152,7 @@ json Api::job_json(const JobDescription& d) const {
   if (job.completed_at_ms) j["completedAt"] = seconds(*job.completed_at_ms);
   if (job.in_progress_timeout_minutes) j["timeoutConfig"] = {{"inProgressTimeoutInMinutes", *job.in_progress_timeout_minutes}};
   if (job.presigned_expires_in_sec) j["presignedUrlConfig"] = {{"expiresInSec", *job.presigned_expires_in_sec}};
-  if (job.max_per_minute) j["jobExecutionsRolloutConfig"] = {{"maximumPerMinute", *job.max_per_minute}};
+  add_rollout_and_abort(j, job);
   return j;
 }
 

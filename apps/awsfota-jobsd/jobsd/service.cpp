@@ -207,6 +207,7 @@ void Service::complete_finished_jobs(StoreChanges& changes, std::int64_t now_ms)
 
 Expected<void, StoreError> Service::commit(StoreChanges changes, std::int64_t now_ms,
                                            std::vector<OutgoingMessage>& out) {
+  apply_abort_rules(changes, now_ms);  // before completion: a tripped job ends CANCELED, not COMPLETED
   complete_finished_jobs(changes, now_ms);
 
   std::set<std::string> affected;
@@ -232,37 +233,6 @@ Expected<void, StoreError> Service::commit(StoreChanges changes, std::int64_t no
   }
   for (const auto& [thing, view] : before) notify_thing(thing, view, now_ms, out);
   return {};
-}
-
-// --- rollout ---------------------------------------------------------------------------------------
-
-void Service::queue_executions(Job& job, const std::vector<std::string>& things, std::int64_t now_ms,
-                               StoreChanges& changes) const {
-  job.rollout_waiting.insert(job.rollout_waiting.end(), things.begin(), things.end());
-  release_rollout(job, now_ms, changes);
-}
-
-void Service::release_rollout(Job& job, std::int64_t now_ms, StoreChanges& changes) const {
-  std::size_t release = job.rollout_waiting.size();
-  if (job.max_per_minute) {
-    if (now_ms >= job.rollout_window_start_ms + config_.minute_ms) {
-      job.rollout_window_start_ms = now_ms;
-      job.rollout_window_count = 0;
-    }
-    const auto room = static_cast<std::size_t>(std::max<std::int64_t>(0, *job.max_per_minute - job.rollout_window_count));
-    release = std::min(release, room);
-    job.rollout_window_count += static_cast<std::int64_t>(release);
-  }
-  for (std::size_t i = 0; i < release; ++i) {
-    Execution e;
-    e.job_id = job.job_id;
-    e.thing_name = job.rollout_waiting[i];
-    e.queued_at_ms = now_ms;
-    e.last_updated_at_ms = now_ms;
-    changes.executions.push_back(std::move(e));
-  }
-  job.rollout_waiting.erase(job.rollout_waiting.begin(),
-                            job.rollout_waiting.begin() + static_cast<std::ptrdiff_t>(release));
 }
 
 // --- timeouts --------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@
 #include "awsfota/expected.hpp"
 #include "jobsd/model.hpp"
 #include "jobsd/presign.hpp"
+#include "jobsd/rollout.hpp"
 #include "jobsd/store.hpp"
 
 namespace awsfota::jobsd {
@@ -84,6 +85,8 @@ struct CreateJobRequest {
   std::optional<std::int64_t> in_progress_timeout_minutes{};  // 1..10080
   std::optional<std::int64_t> presigned_expires_in_sec{};     // 60..3600
   std::optional<std::int64_t> max_per_minute{};               // rollout rate, 1..1000
+  std::optional<ExponentialRate> exponential_rate{};          // grows from its base up to max_per_minute
+  std::vector<AbortCriteria> abort_criteria{};                // abortConfig.criteriaList
 };
 
 struct CancelJobRequest {
@@ -117,7 +120,7 @@ class Service {
   // a payload past kMaxRequestPayloadBytes is answered InvalidRequest.
   [[nodiscard]] Reaction handle(std::string_view topic, std::string_view payload, std::int64_t now_ms);
   // Moves executions whose timers ran out to TIMED_OUT and notifies their things, and queues the next
-  // window of a rate-limited rollout (maximumPerMinute) once its minute has passed.
+  // window of a rate-limited rollout (maximumPerMinute, exponentialRate) once its minute has passed.
   [[nodiscard]] Reaction tick(std::int64_t now_ms);
   // The earliest timer of any execution or rollout window, if one is running.
   [[nodiscard]] std::optional<std::int64_t> next_deadline_ms() const;
@@ -130,7 +133,8 @@ class Service {
   // --- control side: notifications for the devices are appended to `out` ---
   [[nodiscard]] Expected<Thing, ControlError> create_thing(const std::string& name, std::int64_t now_ms);
   [[nodiscard]] Expected<ThingGroup, ControlError> create_thing_group(const std::string& name, std::int64_t now_ms);
-  // A thing added to a group joins the CONTINUOUS jobs that target the group (queued and notified).
+  // A thing added to a group joins the CONTINUOUS jobs that target the group (queued and notified at
+  // once: as on AWS, the rollout rate governs only the targets the job had when it was created).
   [[nodiscard]] Expected<void, ControlError> add_thing_to_group(const std::string& thing, const std::string& group,
                                                                 std::int64_t now_ms, std::vector<OutgoingMessage>& out);
   [[nodiscard]] std::vector<Thing> list_things() const;
@@ -176,8 +180,10 @@ class Service {
   [[nodiscard]] Expected<void, StoreError> commit(StoreChanges changes, std::int64_t now_ms,
                                                   std::vector<OutgoingMessage>& out);
   void complete_finished_jobs(StoreChanges& changes, std::int64_t now_ms) const;
-  // Queues executions of `job` for `things`, no more than its maximumPerMinute in the current window;
-  // the rest wait in job.rollout_waiting for release_rollout() in a later window.
+  // Cancels the jobs whose abort rules the executions in `changes` trip (abort.cpp).
+  void apply_abort_rules(StoreChanges& changes, std::int64_t now_ms) const;
+  // (rollout.cpp) Queues executions of `job` for `things`, no more than its rate allows in the current
+  // window; the rest wait in job.rollout_waiting for release_rollout() in a later window.
   void queue_executions(Job& job, const std::vector<std::string>& things, std::int64_t now_ms,
                         StoreChanges& changes) const;
   void release_rollout(Job& job, std::int64_t now_ms, StoreChanges& changes) const;
@@ -215,7 +221,6 @@ class Service {
 inline constexpr std::int64_t kMaxTimeoutMinutes = 10080;
 inline constexpr std::int64_t kMinPresignedExpiresSec = 60;
 inline constexpr std::int64_t kMaxPresignedExpiresSec = 3600;
-inline constexpr std::int64_t kMaxRolloutPerMinute = 1000;
 // AWS IoT's limit on an MQTT payload (128 KB); bigger requests are rejected InvalidRequest.
 inline constexpr std::size_t kMaxRequestPayloadBytes = 131072;
 
