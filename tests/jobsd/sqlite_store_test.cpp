@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -47,6 +49,9 @@ TEST_F(SqliteStoreTest, RoundTripsEveryRecordField) {
   job.rollout_waiting = {"t2", "t3"};
   job.rollout_window_start_ms = 13;
   job.rollout_window_count = 10;
+  job.exponential_rate = ExponentialRate{2, 1.5, 20, 5};
+  job.rollout_rate_increases = 3;
+  job.abort_criteria = {{FailureType::TimedOut, 12.25, 7}, {FailureType::All, 50, 1}};
   changes.jobs.push_back(job);
   Execution e;
   e.job_id = "j1";
@@ -86,6 +91,32 @@ TEST_F(SqliteStoreTest, RoundTripsEveryRecordField) {
   EXPECT_TRUE(state->jobs.empty());
   EXPECT_TRUE(state->executions.empty());
   EXPECT_EQ(state->things.size(), 1U);
+}
+
+TEST_F(SqliteStoreTest, LoadsAJobRecordWrittenBeforeExponentialRatesAndAbortRules) {
+  {
+    auto store = SqliteStore::open(db());
+    ASSERT_TRUE(store);
+  }
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db().c_str(), &raw), SQLITE_OK);
+  const char* old_record =
+      R"(INSERT INTO jobs VALUES ('j1', '{"jobId":"j1","sequence":1,"document":"{}","description":"",)"
+      R"("targetThings":["t1"],"targetGroups":[],"targetSelection":"SNAPSHOT","state":"IN_PROGRESS",)"
+      R"("forceCanceled":false,"reasonCode":"","comment":"","createdAt":1,"lastUpdatedAt":1,)"
+      R"("maximumPerMinute":5,"rolloutWindowStart":1,"rolloutWindowCount":1}'))";
+  ASSERT_EQ(sqlite3_exec(raw, old_record, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(raw);
+  sqlite3_close(raw);
+
+  auto store = SqliteStore::open(db());
+  ASSERT_TRUE(store);
+  auto state = (*store)->load();
+  ASSERT_TRUE(state) << state.error().message;
+  ASSERT_EQ(state->jobs.size(), 1U);
+  EXPECT_EQ(state->jobs[0].max_per_minute, 5);
+  EXPECT_EQ(state->jobs[0].exponential_rate, std::nullopt);
+  EXPECT_EQ(state->jobs[0].rollout_rate_increases, 0);
+  EXPECT_TRUE(state->jobs[0].abort_criteria.empty());
 }
 
 TEST_F(SqliteStoreTest, UsesWriteAheadLog) {

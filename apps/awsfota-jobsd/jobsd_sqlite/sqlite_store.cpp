@@ -63,6 +63,22 @@ json to_json(const Job& job) {
   j["rolloutWindowStart"] = job.rollout_window_start_ms;
   j["rolloutWindowCount"] = job.rollout_window_count;
   put_optional(j, "completedAt", job.completed_at_ms);
+  if (const auto& r = job.exponential_rate) {
+    json rate = {{"baseRatePerMinute", r->base_per_minute}, {"incrementFactor", r->increment_factor}};
+    put_optional(rate, "numberOfNotifiedThings", r->notified_things);
+    put_optional(rate, "numberOfSucceededThings", r->succeeded_things);
+    j["exponentialRate"] = rate;
+    j["rolloutRateIncreases"] = job.rollout_rate_increases;
+  }
+  if (!job.abort_criteria.empty()) {
+    json list = json::array();
+    for (const auto& c : job.abort_criteria) {
+      list.push_back({{"failureType", std::string(to_string(c.failure_type))},
+                      {"thresholdPercentage", c.threshold_percentage},
+                      {"minNumberOfExecutedThings", c.min_executed_things}});
+    }
+    j["abortCriteria"] = list;
+  }
   return j;
 }
 
@@ -88,6 +104,20 @@ Job job_from(const json& j) {
   job.rollout_waiting = get_optional<std::vector<std::string>>(j, "rolloutWaiting").value_or(std::vector<std::string>{});
   job.rollout_window_start_ms = get_optional<std::int64_t>(j, "rolloutWindowStart").value_or(0);
   job.rollout_window_count = get_optional<std::int64_t>(j, "rolloutWindowCount").value_or(0);
+  // Records written before exponential rates and abort rules have neither: the job had none.
+  if (auto rate = j.find("exponentialRate"); rate != j.end()) {
+    job.exponential_rate = ExponentialRate{rate->at("baseRatePerMinute").get<std::int64_t>(),
+                                           rate->at("incrementFactor").get<double>(),
+                                           get_optional<std::int64_t>(*rate, "numberOfNotifiedThings"),
+                                           get_optional<std::int64_t>(*rate, "numberOfSucceededThings")};
+    job.rollout_rate_increases = get_optional<std::int64_t>(j, "rolloutRateIncreases").value_or(0);
+  }
+  for (const auto& c : get_optional<json>(j, "abortCriteria").value_or(json::array())) {
+    const auto type = parse_failure_type(c.at("failureType").get<std::string>());
+    if (!type) throw json::other_error::create(501, "job " + job.job_id + ": unknown abort failureType", &c);
+    job.abort_criteria.push_back({*type, c.at("thresholdPercentage").get<double>(),
+                                  c.at("minNumberOfExecutedThings").get<std::int64_t>()});
+  }
   return job;
 }
 
