@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "jobsd/local_stack.hpp"
 #include "support/nginx.hpp"
@@ -55,6 +56,19 @@ class AwsCli : public ::testing::Test {
     int n = 0;
     for (std::string line; std::getline(log, line);) n += line.find(" " + operation + " ") != std::string::npos;
     return n;
+  }
+
+  // Things in group "fleet", set up over REST: only the calls under test go through the (slow to start) CLI.
+  void fleet(std::initializer_list<const char*> members, std::initializer_list<const char*> others = {}) {
+    ASSERT_EQ(stack->rest("POST", "/thing-groups/fleet", "{}").status, 200);
+    for (const char* t : others) ASSERT_EQ(stack->rest("POST", std::string("/things/") + t, "{}").status, 200);
+    for (const char* t : members) {
+      ASSERT_EQ(stack->rest("POST", std::string("/things/") + t, "{}").status, 200);
+      ASSERT_EQ(stack->rest("PUT", "/thing-groups/addThingToThingGroup",
+                            nlohmann::json{{"thingGroupName", "fleet"}, {"thingName", t}}.dump())
+                    .status,
+                200);
+    }
   }
 
   awsfota::testing::TempDir dir{"jobsd-cli"};
@@ -195,6 +209,92 @@ TEST_F(AwsCli, AutoPaginatesTheListsThroughNextToken) {
   ASSERT_TRUE(rest) << rest.error();
   ASSERT_EQ((*rest)["things"].size(), 2u) << rest->dump();
   EXPECT_EQ((*rest)["things"][0]["thingName"], "t4");
+}
+
+// abortConfig and exponentialRate as an operator gives them to `aws iot create-job`: the base rate
+// notifies 4 of 5 things in the first minute; two failures of four trip the rule at 50 %.
+TEST_F(AwsCli, AbortConfigCancelsTheRolloutAndDescribeJobSaysWhy) {
+  const std::string arn = "arn:aws:iot:us-east-1:000000000000:";
+  fleet({"t1", "t2", "t3", "t4", "t5"});
+  std::ofstream(dir.path() / "doc.json") << R"({"operation":"app_fw_update"})";
+  const json rollout = json::parse(R"({"maximumPerMinute":10,"exponentialRate":{"baseRatePerMinute":4,)"
+                                   R"("incrementFactor":1.5,"rateIncreaseCriteria":{"numberOfSucceededThings":2}}})");
+  const json abort = json::parse(R"({"criteriaList":[{"failureType":"FAILED","action":"CANCEL",)"
+                                 R"("thresholdPercentage":50,"minNumberOfExecutedThings":2}]})");
+  auto job = iot({"create-job", "--job-id", "j3", "--targets", arn + "thinggroup/fleet", "--document",
+                  "file://" + (dir.path() / "doc.json").string(), "--job-executions-rollout-config", rollout.dump(),
+                  "--abort-config", abort.dump()});
+  ASSERT_TRUE(job) << job.error();
+  auto described = iot({"describe-job", "--job-id", "j3"});
+  ASSERT_TRUE(described) << described.error();
+  EXPECT_EQ((*described)["job"]["jobExecutionsRolloutConfig"], rollout);
+  EXPECT_EQ((*described)["job"]["abortConfig"], abort);
+  EXPECT_EQ((*described)["job"]["jobProcessDetails"]["numberOfQueuedThings"], 4);
+  EXPECT_EQ((*described)["job"]["jobProcessDetails"]["processingTargets"], json::array({arn + "thinggroup/fleet"}));
+
+  std::map<std::string, std::unique_ptr<TestDevice>> devices;
+  for (const char* t : {"t1", "t2", "t3"}) {
+    auto d = stack->device(t);
+    ASSERT_TRUE(d) << d.error();
+    devices[t] = std::move(*d);
+    ASSERT_TRUE(devices[t]->request("start-next", "{}"));
+  }
+  ASSERT_TRUE(devices["t1"]->request("j3/update", R"({"status":"FAILED"})"));  // 1 of 4
+  EXPECT_EQ(stack->rest("GET", "/jobs/j3").body["job"]["status"], "IN_PROGRESS");
+  ASSERT_TRUE(devices["t2"]->request("j3/update", R"({"status":"FAILED"})"));  // 2 of 4: 50 %
+
+  described = iot({"describe-job", "--job-id", "j3"});
+  ASSERT_TRUE(described) << described.error();
+  const json& aborted = (*described)["job"];
+  EXPECT_EQ(aborted["status"], "CANCELED");
+  EXPECT_EQ(aborted["reasonCode"], "ABORT_CRITERIA_MET");
+  EXPECT_EQ(aborted["comment"].get<std::string>().rfind("Aborted by abortConfig: 2 of 4 notified things ended FAILED", 0), 0u)
+      << aborted["comment"];
+  EXPECT_EQ(aborted["jobProcessDetails"]["numberOfFailedThings"], 2);
+  EXPECT_EQ(aborted["jobProcessDetails"]["numberOfInProgressThings"], 1) << "t3 runs on, as on AWS";
+  EXPECT_EQ(aborted["jobProcessDetails"]["numberOfCanceledThings"], 1) << "t4 was still QUEUED";
+  EXPECT_EQ(aborted["jobProcessDetails"]["numberOfQueuedThings"], 0);
+  EXPECT_FALSE(aborted["jobProcessDetails"].contains("processingTargets"));
+  EXPECT_EQ(stack->rest("GET", "/things/t5/jobs/j3").error_type, "ResourceNotFoundException")
+      << "t5 waited for the next minute and never gets the job";
+  auto t3 = devices["t3"]->request("j3/update", R"({"status":"SUCCEEDED"})");
+  ASSERT_TRUE(t3);
+  EXPECT_EQ(t3->topic, devices["t3"]->topic("j3/update/accepted")) << t3->body.dump();
+}
+
+TEST_F(AwsCli, AContinuousJobWithARolloutRateReachesAThingAddedLaterAndBadRulesAreRefused) {
+  const std::string arn = "arn:aws:iot:us-east-1:000000000000:";
+  fleet({"t1", "t2", "t3"}, {"late"});
+  std::ofstream(dir.path() / "doc.json") << R"({"operation":"app_fw_update"})";
+  const std::vector<std::string> create = {
+      "create-job", "--targets", arn + "thinggroup/fleet", "--document", "file://" + (dir.path() / "doc.json").string(),
+      "--target-selection", "CONTINUOUS", "--job-executions-rollout-config",
+      R"({"exponentialRate":{"baseRatePerMinute":1,"incrementFactor":2,"rateIncreaseCriteria":{"numberOfNotifiedThings":5}}})"};
+  auto with = [&](std::vector<std::string> more) {
+    std::vector<std::string> args = create;
+    args.insert(args.end(), more.begin(), more.end());
+    return iot(args);
+  };
+  auto bad = with({"--job-id", "bad", "--abort-config",
+                   "criteriaList=[{failureType=FAILED,action=CANCEL,thresholdPercentage=10.999,minNumberOfExecutedThings=5}]"});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("(InvalidRequestException) when calling the CreateJob operation: abortConfig.criteriaList[0]."
+                             "thresholdPercentage must be 0..100 with at most two decimals"),
+            std::string::npos)
+      << bad.error();
+
+  ASSERT_TRUE(with({"--job-id", "j4", "--abort-config",
+                    "criteriaList=[{failureType=ALL,action=CANCEL,thresholdPercentage=10,minNumberOfExecutedThings=5}]"}));
+  EXPECT_EQ(stack->rest("GET", "/jobs/j4").body["job"]["jobProcessDetails"]["numberOfQueuedThings"], 1)
+      << "the base rate: one a minute";
+
+  ASSERT_TRUE(iot({"add-thing-to-thing-group", "--thing-group-name", "fleet", "--thing-name", "late"}));
+  EXPECT_EQ(stack->rest("GET", "/things/late/jobs/j4").body["execution"]["status"], "QUEUED")
+      << "a later member is not held back by the rate";
+  auto described = iot({"describe-job", "--job-id", "j4"});
+  ASSERT_TRUE(described) << described.error();
+  EXPECT_EQ((*described)["job"]["jobProcessDetails"]["numberOfQueuedThings"], 2);
+  EXPECT_EQ((*described)["job"]["status"], "IN_PROGRESS");
 }
 
 }  // namespace
