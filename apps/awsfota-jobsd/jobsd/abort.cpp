@@ -1,24 +1,14 @@
 // Automatic aborts (abortConfig): a job whose failures reach a rule's threshold is canceled, as AWS
 // does it: its QUEUED executions are canceled and its waiting targets dropped; IN_PROGRESS executions
 // run on (AWS cancels only QUEUED ones on an abort) and may still end as the device reports.
-#include <algorithm>
-#include <array>
 #include <cstdio>
 #include <set>
-#include <utility>
 
 #include "jobsd/rollout.hpp"
 #include "jobsd/service.hpp"
 
 namespace awsfota::jobsd {
 namespace {
-
-constexpr std::array<std::pair<FailureType, std::string_view>, 4> kFailureTypes = {{
-    {FailureType::Failed, "FAILED"},
-    {FailureType::Rejected, "REJECTED"},
-    {FailureType::TimedOut, "TIMED_OUT"},
-    {FailureType::All, "ALL"},
-}};
 
 bool counts_as(FailureType type, JobStatus status) {
   switch (type) {
@@ -38,20 +28,6 @@ std::string percent(double value) {
 }
 
 }  // namespace
-
-std::string_view to_string(FailureType type) noexcept {
-  for (const auto& [t, text] : kFailureTypes) {
-    if (t == type) return text;
-  }
-  return "ALL";
-}
-
-std::optional<FailureType> parse_failure_type(std::string_view text) noexcept {
-  for (const auto& [t, name] : kFailureTypes) {
-    if (name == text) return t;
-  }
-  return std::nullopt;
-}
 
 std::optional<AbortVerdict> tripped_abort_rule(const std::vector<AbortCriteria>& criteria,
                                                const std::map<JobStatus, std::int64_t>& by_status,
@@ -81,10 +57,7 @@ void Service::apply_abort_rules(StoreChanges& changes, std::int64_t now_ms) cons
   std::set<std::string> touched;
   for (const auto& e : changes.executions) touched.insert(e.job_id);
   for (const auto& job_id : touched) {
-    Job* changed_job = nullptr;
-    for (auto& j : changes.jobs) {
-      if (j.job_id == job_id) changed_job = &j;
-    }
+    const Job* changed_job = changes.find_job(job_id);
     const Job* job = changed_job != nullptr ? changed_job : find_job(job_id);
     if (job == nullptr || job->state != JobState::InProgress || job->abort_criteria.empty()) continue;
 
@@ -114,22 +87,9 @@ void Service::apply_abort_rules(StoreChanges& changes, std::int64_t now_ms) cons
       c.last_updated_at_ms = now_ms;
       canceled.push_back(std::move(c));
     }
-    // `merged` points into changes.executions: replace entries only once it is no longer read.
-    for (auto& c : canceled) {
-      auto it = std::find_if(changes.executions.begin(), changes.executions.end(), [&](const Execution& x) {
-        return x.job_id == c.job_id && x.thing_name == c.thing_name;
-      });
-      if (it != changes.executions.end()) {
-        *it = std::move(c);
-      } else {
-        changes.executions.push_back(std::move(c));
-      }
-    }
-    if (changed_job != nullptr) {
-      *changed_job = std::move(aborted);
-    } else {
-      changes.jobs.push_back(std::move(aborted));
-    }
+    // `merged` points into changes.executions: change them only once it is no longer read.
+    for (auto& c : canceled) changes.put(std::move(c));
+    changes.put(std::move(aborted));
   }
 }
 

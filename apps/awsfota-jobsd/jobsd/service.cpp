@@ -173,10 +173,7 @@ void Service::complete_finished_jobs(StoreChanges& changes, std::int64_t now_ms)
   // ever end it, so it is complete as soon as it exists.
   for (const auto& j : changes.jobs) touched.insert(j.job_id);
   for (const auto& job_id : touched) {
-    Job* changed_job = nullptr;
-    for (auto& j : changes.jobs) {
-      if (j.job_id == job_id) changed_job = &j;
-    }
+    const Job* changed_job = changes.find_job(job_id);
     const Job* job = changed_job != nullptr ? changed_job : find_job(job_id);
     if (job == nullptr) continue;
     const Job& current = *job;
@@ -197,11 +194,7 @@ void Service::complete_finished_jobs(StoreChanges& changes, std::int64_t now_ms)
     done.state = JobState::Completed;
     done.completed_at_ms = now_ms;
     done.last_updated_at_ms = now_ms;
-    if (changed_job != nullptr) {
-      *changed_job = std::move(done);
-    } else {
-      changes.jobs.push_back(std::move(done));
-    }
+    changes.put(std::move(done));
   }
 }
 

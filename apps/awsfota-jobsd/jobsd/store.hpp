@@ -35,6 +35,12 @@ struct StoreChanges {
   std::vector<Job> jobs;
   std::vector<Execution> executions;
 
+  // The job this change set already holds, to change it further; nullptr when it holds none.
+  [[nodiscard]] Job* find_job(const std::string& job_id);
+  // Adds a record, replacing the change set's earlier version of the same one.
+  void put(Job job);
+  void put(Execution execution);
+
   [[nodiscard]] bool empty() const noexcept {
     return deleted_jobs.empty() && things.empty() && groups.empty() && jobs.empty() && executions.empty();
   }
