@@ -61,17 +61,31 @@ void Service::apply_abort_rules(StoreChanges& changes, std::int64_t now_ms) cons
     const Job* job = changed_job != nullptr ? changed_job : find_job(job_id);
     if (job == nullptr || job->state != JobState::InProgress || job->abort_criteria.empty()) continue;
 
-    // The job's executions as they will be once `changes` is committed.
+    // The job's counts as they will be once `changes` is committed, without copying the executions:
+    // this runs on every device update.
+    std::map<JobStatus, std::int64_t> by_status;
+    std::int64_t notified = 0;
+    for (const Execution* e : executions_of_job(job_id)) {
+      by_status[e->status] += 1;
+      notified += 1;
+    }
+    for (const auto& e : changes.executions) {
+      if (e.job_id != job_id) continue;
+      if (const Execution* before = find_execution(e.thing_name, job_id)) {
+        by_status[before->status] -= 1;
+      } else {
+        notified += 1;
+      }
+      by_status[e.status] += 1;
+    }
+    const auto verdict = tripped_abort_rule(job->abort_criteria, by_status, notified);
+    if (!verdict) continue;
+
     std::map<std::string, const Execution*> merged;
     for (const Execution* e : executions_of_job(job_id)) merged[e->thing_name] = e;
     for (const auto& e : changes.executions) {
       if (e.job_id == job_id) merged[e.thing_name] = &e;
     }
-    std::map<JobStatus, std::int64_t> by_status;
-    for (const auto& [thing, e] : merged) by_status[e->status] += 1;
-    const auto verdict = tripped_abort_rule(job->abort_criteria, by_status, static_cast<std::int64_t>(merged.size()));
-    if (!verdict) continue;
-
     Job aborted = *job;
     aborted.state = JobState::Canceled;
     aborted.reason_code = kAbortReasonCode;
