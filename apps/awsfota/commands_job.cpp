@@ -18,6 +18,7 @@
 #include "common.hpp"
 #include "io/aws_client.hpp"
 #include "io/program.hpp"
+#include "job_options.hpp"
 
 namespace awsfota::cli {
 namespace {
@@ -148,6 +149,7 @@ struct CreateOptions {
   std::int64_t timeout_minutes = 0;
   std::int64_t presign_expires = 0;
   std::string presign_role_arn;
+  RolloutFlags rollout;
   AwsOptions aws;
 };
 
@@ -163,6 +165,8 @@ int job_create(const CreateOptions& o) {
   if (o.document_source_given) {
     if (auto why = check_document_source(o.document_source); !why.empty()) return fail(kExitUsage, why);
   }
+  auto rollout = parse_rollout_flags(o.rollout);
+  if (!rollout) return fail(kExitUsage, rollout.error());
   auto ctx = aws_context_from(o.aws);
   if (!ctx) return fail(kExitUsage, ctx.error());
   CreateJobParams p;
@@ -184,6 +188,7 @@ int job_create(const CreateOptions& o) {
     p.document = *doc;
   }
   p.description = o.description;
+  p.rollout = *rollout;
   p.target_selection = o.target_selection;
   if (o.timeout_minutes > 0) p.in_progress_timeout_minutes = o.timeout_minutes;
   if (o.presign_expires > 0) p.presigned_url_expires_sec = o.presign_expires;
@@ -367,6 +372,7 @@ void add_job_commands(CLI::App& app, Action& action) {
   create->add_option("--timeout-minutes", c->timeout_minutes, "in-progress timeout of each execution");
   create->add_option("--presigned-url-expires", c->presign_expires, "lifetime of presigned URLs, 60..3600 s");
   create->add_option("--presigned-url-role-arn", c->presign_role_arn, "IAM role AWS uses to presign URLs");
+  add_rollout_options(create, c->rollout);
   add_aws_options(create, c->aws);
   create->callback([c, source, &action] {
     c->document_source_given = source->count() > 0;

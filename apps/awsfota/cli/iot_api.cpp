@@ -100,6 +100,9 @@ ApiRequest create_job_request(const CreateJobParams& p) {
   }
   if (p.max_executions_per_minute)
     body["jobExecutionsRolloutConfig"] = {{"maximumPerMinute", *p.max_executions_per_minute}};
+  if (auto rollout = rollout_config_json(p.rollout); !rollout.empty())
+    body["jobExecutionsRolloutConfig"] = json::parse(rollout);
+  if (auto abort = abort_config_json(p.rollout); !abort.empty()) body["abortConfig"] = json::parse(abort);
   return {"CreateJob", "PUT", job_path(p.job_id), {}, body.dump()};
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "awsfota/expected.hpp"
+#include "cli/rollout_flags.hpp"
 
 namespace awsfota::cli {
 
@@ -61,6 +62,7 @@ struct CreateJobParams {
   std::optional<std::int64_t> presigned_url_expires_sec;
   std::string presigned_url_role_arn;  // required by AWS with a placeholder; any ARN for the local service
   std::optional<std::int64_t> max_executions_per_minute;
+  RolloutPlan rollout;  // abortConfig and the rollout rate (a constant rate here wins over the field above)
 };
 
 [[nodiscard]] ApiRequest create_job_request(const CreateJobParams& params);

@@ -1,0 +1,17 @@
+// Option groups of `awsfota job ...` that live outside commands_job.cpp: the rollout and abort flags
+// of `job create`, the watch's view and rate flags, and the shared credentials profile.
+#pragma once
+
+#include "cli/rollout_flags.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace awsfota::cli {
+
+// --abort-on-failure-percent, --abort-min-things, --abort-failure-type, --abort-on,
+// --rollout-rate, --rollout-exponential, --rollout-increase-on (docs/cli.md).
+void add_rollout_options(CLI::App* cmd, RolloutFlags& flags);
+
+}  // namespace awsfota::cli
