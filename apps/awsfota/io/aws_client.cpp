@@ -1,6 +1,10 @@
 #include "io/aws_client.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <random>
+#include <thread>
 
 #include "io/crypto.hpp"
 
@@ -43,7 +47,10 @@ Expected<AwsContext, std::string> aws_context_from(const AwsOptions& o) {
   return AwsContext{*endpoint, *region, o.signing_name, *creds, o.tls};
 }
 
-Expected<std::string, std::string> call_api(const AwsContext& ctx, const ApiRequest& request) {
+namespace {
+
+// One signed attempt: the HTTP answer (any status), or the transport failure.
+Expected<HttpResult, HttpFailure> call_api_once(const AwsContext& ctx, const ApiRequest& request) {
   const auto primitives = openssl_sigv4_primitives();
   UrlParts url = ctx.endpoint;
   url.path += request.path;
@@ -64,13 +71,42 @@ Expected<std::string, std::string> call_api(const AwsContext& ctx, const ApiRequ
   call.timeout_seconds = 60;
   call.headers = sreq.headers;
   for (auto& h : sign_request(sreq, ctx.credentials, scope, primitives)) call.headers.push_back(std::move(h));
-  auto result = perform(call);
-  if (!result) return unexpected(request.operation + " failed: " + result.error());
-  if (result->status < 200 || result->status >= 300) {
-    auto type = result->headers.count("x-amzn-errortype") ? result->headers.at("x-amzn-errortype") : std::string();
-    return unexpected(describe_api_error(request.operation, result->status, type, result->body));
+  return perform_call(call);
+}
+
+std::string header(const HttpResult& r, const char* name) {
+  auto it = r.headers.find(name);
+  return it == r.headers.end() ? std::string() : it->second;
+}
+
+double default_random01() {
+  static std::mt19937_64 engine{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
+}
+
+}  // namespace
+
+Expected<std::string, std::string> call_api(const AwsContext& ctx, const ApiRequest& request) {
+  const int attempts = std::max(1, ctx.retry.max_attempts);
+  for (int attempt = 1;; ++attempt) {
+    auto result = call_api_once(ctx, request);
+    const bool last = attempt >= attempts;
+    const std::string tries = attempt > 1 ? " (after " + std::to_string(attempt) + " attempts)" : std::string();
+    std::string retry_after;
+    if (!result) {
+      if (!result.error().connection_dropped || last)
+        return unexpected(request.operation + " failed: " + result.error().message + tries);
+    } else {
+      const auto type = header(*result, "x-amzn-errortype");
+      if (result->status >= 200 && result->status < 300) return result->body;
+      if (!retryable_answer(result->status, type, result->body) || last)
+        return unexpected(describe_api_error(request.operation, result->status, type, result->body) + tries);
+      retry_after = header(*result, "retry-after");
+    }
+    const double delay = backoff_seconds(ctx.retry, attempt, retry_after, ctx.random01 ? ctx.random01() : default_random01());
+    if (ctx.sleep) ctx.sleep(delay);
+    else std::this_thread::sleep_for(std::chrono::duration<double>(delay));
   }
-  return result->body;
 }
 
 Expected<void, std::string> s3_put_file(const SigV4Credentials& credentials, const std::string& region,

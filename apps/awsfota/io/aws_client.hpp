@@ -6,11 +6,13 @@
 
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "awsfota/expected.hpp"
 #include "cli/endpoint.hpp"
 #include "cli/iot_api.hpp"
+#include "cli/retry.hpp"
 #include "cli/sigv4.hpp"
 #include "io/http_client.hpp"
 
@@ -32,6 +34,9 @@ struct AwsContext {
   std::string signing_name;
   SigV4Credentials credentials;
   TlsFiles tls;
+  RetryPolicy retry;                       // throttling, 5xx and dropped connections (cli/retry.hpp)
+  std::function<void(double)> sleep;       // seconds; empty: really sleep (tests record instead)
+  std::function<double()> random01;        // the jitter; empty: a random number in [0, 1)
 };
 
 // Region and credentials from the options and the environment; a message saying what to set otherwise.
@@ -39,7 +44,8 @@ struct AwsContext {
 [[nodiscard]] Expected<SigV4Credentials, std::string> credentials_from_environment();
 [[nodiscard]] Expected<AwsContext, std::string> aws_context_from(const AwsOptions& options);
 
-// Sends a signed request; the response body for a 2xx answer, a one-line error otherwise.
+// Sends a signed request, again (signed afresh) after a throttling error, a 5xx or a dropped connection
+// as context.retry says; the response body for a 2xx answer, a one-line error otherwise.
 [[nodiscard]] Expected<std::string, std::string> call_api(const AwsContext& context, const ApiRequest& request);
 
 // Signed S3 PUT of a file (payload SHA-256 in x-amz-content-sha256).

@@ -54,12 +54,31 @@ std::string hint_for(CURLcode code) {
   }
 }
 
+bool dropped(CURLcode code) {
+  switch (code) {
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_OPERATION_TIMEDOUT:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 Expected<HttpResult, std::string> perform(const HttpCall& call) {
+  auto result = perform_call(call);
+  if (!result) return unexpected(result.error().message);
+  return *result;
+}
+
+Expected<HttpResult, HttpFailure> perform_call(const HttpCall& call) {
   static CurlGlobal global;
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-  if (!curl) return unexpected(std::string("libcurl could not start"));
+  if (!curl) return unexpected(HttpFailure{"libcurl could not start", false});
   CURL* h = curl.get();
   HttpResult result;
   curl_slist* list = nullptr;
@@ -83,10 +102,11 @@ Expected<HttpResult, std::string> perform(const HttpCall& call) {
 
   if (call.upload_file) {
     file.reset(std::fopen(call.upload_file->c_str(), "rb"));
-    if (!file) return unexpected("cannot open " + call.upload_file->string() + " for reading");
+    if (!file) return unexpected(HttpFailure{"cannot open " + call.upload_file->string() + " for reading", false});
     std::error_code ec;
     const auto size = std::filesystem::file_size(*call.upload_file, ec);
-    if (ec) return unexpected("cannot read the size of " + call.upload_file->string() + ": " + ec.message());
+    if (ec)
+      return unexpected(HttpFailure{"cannot read the size of " + call.upload_file->string() + ": " + ec.message(), false});
     curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(h, CURLOPT_READDATA, file.get());
     curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
@@ -100,7 +120,7 @@ Expected<HttpResult, std::string> perform(const HttpCall& call) {
   }
   const CURLcode rc = curl_easy_perform(h);
   if (rc != CURLE_OK)
-    return unexpected(call.method + " " + call.url + ": " + curl_easy_strerror(rc) + hint_for(rc));
+    return unexpected(HttpFailure{call.method + " " + call.url + ": " + curl_easy_strerror(rc) + hint_for(rc), dropped(rc)});
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &result.status);
   return result;
 }

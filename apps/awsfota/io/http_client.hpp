@@ -41,4 +41,13 @@ struct HttpResult {
 
 [[nodiscard]] Expected<HttpResult, std::string> perform(const HttpCall& call);
 
+// A transport failure, and whether it is one worth a retry: the connection was reset or closed
+// mid-answer, or the answer timed out. A refused connection or an unknown host is not (retrying a
+// wrong --endpoint-url only delays the message).
+struct HttpFailure {
+  std::string message;
+  bool connection_dropped = false;
+};
+[[nodiscard]] Expected<HttpResult, HttpFailure> perform_call(const HttpCall& call);
+
 }  // namespace awsfota::cli
