@@ -266,77 +266,6 @@ int job_cancel(const std::string& job_id, bool force, const std::string& comment
   return kExitOk;
 }
 
-// One round of the watch: every execution of the job with its status details.
-Expected<std::vector<WatchRow>, std::string> poll_executions(const AwsContext& ctx, const std::string& job_id,
-                                                             std::map<std::string, WatchRow>& last) {
-  auto executions = collect_pages<ExecutionSummary>(
-      "ListJobExecutionsForJob", [&](const std::string& token) -> Expected<Page<ExecutionSummary>, std::string> {
-        auto body = call_api(ctx, list_job_executions_for_job_request(job_id, token));
-        if (!body) return unexpected(body.error());
-        return parse_list_job_executions(*body);
-      });
-  if (!executions) return unexpected(executions.error());
-  std::vector<WatchRow> rows;
-  for (const auto& e : *executions) {
-    // A terminal execution does not change any more: no need to ask again.
-    if (auto it = last.find(e.thing_name); it != last.end() && is_terminal_status(it->second.status)) {
-      rows.push_back(it->second);
-      continue;
-    }
-    auto body = call_api(ctx, describe_job_execution_request(e.thing_name, job_id));
-    if (!body) return unexpected(body.error());
-    auto ex = parse_describe_job_execution(*body);
-    if (!ex) return unexpected(ex.error());
-    rows.push_back(make_watch_row(e.thing_name, ex->status.empty() ? e.status : ex->status, ex->status_details));
-  }
-  return rows;
-}
-
-int job_watch(const std::string& job_id, const AwsOptions& aws, double interval_s, double timeout_s) {
-  if (auto why = check_job_id(job_id); !why.empty()) return fail(kExitUsage, why);
-  auto ctx = aws_context_from(aws);
-  if (!ctx) return fail(kExitUsage, ctx.error());
-  const bool tty = ::isatty(STDOUT_FILENO) == 1;
-  const auto start = std::chrono::steady_clock::now();
-  const auto interval = std::chrono::milliseconds(static_cast<std::int64_t>(interval_s * 1000));
-  std::map<std::string, WatchRow> last;
-  std::size_t drawn_lines = 0;
-  for (;;) {
-    auto rows = poll_executions(*ctx, job_id, last);
-    if (!rows) return fail(kExitFailed, rows.error());
-    if (tty) {
-      const std::string table = render_table(job_id, *rows);
-      if (drawn_lines) std::cout << "\033[" << drawn_lines << "A\033[J";
-      std::cout << table << std::flush;
-      drawn_lines = static_cast<std::size_t>(std::count(table.begin(), table.end(), '\n'));
-    } else {
-      for (const auto& r : *rows)
-        if (auto it = last.find(r.thing); it == last.end() || !(it->second == r))
-          std::cout << render_line(r) << "\n" << std::flush;
-    }
-    for (const auto& r : *rows) last[r.thing] = r;
-    bool job_over = false;
-    if (rows->empty()) {
-      auto body = call_api(*ctx, describe_job_request(job_id));
-      if (!body) return fail(kExitFailed, body.error());
-      auto info = parse_describe_job(*body);
-      job_over = info && (info->status == "COMPLETED" || info->status == "CANCELED" || info->status == "DELETION_IN_PROGRESS");
-    }
-    if (all_terminal(*rows) || job_over) {
-      const bool ok = all_succeeded(*rows);
-      std::size_t succeeded = 0;
-      for (const auto& r : *rows) succeeded += r.status == "SUCCEEDED";
-      std::cout << "job " << job_id << ": " << succeeded << " of " << rows->size() << " executions SUCCEEDED\n";
-      return ok ? kExitOk : kExitFailed;
-    }
-    if (timeout_s > 0 && std::chrono::steady_clock::now() - start >
-                             std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000)))
-      return fail(kExitFailed, "gave up after " + std::to_string(static_cast<long>(timeout_s)) +
-                                   " s with executions still running (--timeout)");
-    std::this_thread::sleep_for(interval);
-  }
-}
-
 }  // namespace
 
 void add_job_commands(CLI::App& app, Action& action) {
@@ -407,17 +336,7 @@ void add_job_commands(CLI::App& app, Action& action) {
   add_aws_options(cancel, x->second);
   cancel->callback([=, &action] { action = [=] { return job_cancel(x->first, *x_force, *x_comment, x->second); }; });
 
-  auto* watch = job->add_subcommand("watch", "follow every execution of a job until all are terminal "
-                                             "(exit 0 when all SUCCEEDED, 1 otherwise)");
-  auto w = std::make_shared<std::pair<std::string, AwsOptions>>();
-  auto w_times = std::make_shared<std::pair<double, double>>(2.0, 0.0);
-  watch->add_option("JOB", w->first, "job id")->required();
-  watch->add_option("--interval", w_times->first, "seconds between polls (default 2)")->check(CLI::Range(0.05, 3600.0));
-  watch->add_option("--timeout", w_times->second, "give up (exit 1) after this many seconds; 0 waits forever");
-  add_aws_options(watch, w->second);
-  watch->callback([=, &action] {
-    action = [=] { return job_watch(w->first, w->second, w_times->first, w_times->second); };
-  });
+  add_watch_command(job, action, add_aws_options);
 }
 
 }  // namespace awsfota::cli

@@ -126,8 +126,10 @@ ApiRequest cancel_job_request(const std::string& job_id, bool force, const std::
   return r;
 }
 
-ApiRequest list_job_executions_for_job_request(const std::string& job_id, const std::string& next_token) {
+ApiRequest list_job_executions_for_job_request(const std::string& job_id, const std::string& next_token,
+                                               int max_results) {
   ApiRequest r{"ListJobExecutionsForJob", "GET", job_path(job_id) + "/things", {}, {}};
+  if (max_results > 0) r.query.emplace_back("maxResults", std::to_string(max_results));
   if (!next_token.empty()) r.query.emplace_back("nextToken", next_token);
   return r;
 }
@@ -197,6 +199,8 @@ Expected<Page<ExecutionSummary>, std::string> parse_list_job_executions(const st
       if (auto sum = s.find("jobExecutionSummary"); sum != s.end() && sum->is_object()) {
         e.status = str(*sum, "status");
         e.execution_number = integer(*sum, "executionNumber");
+        for (auto [key, field] : {std::pair{"startedAt", &e.started_at}, std::pair{"lastUpdatedAt", &e.last_updated_at}})
+          if (auto t = sum->find(key); t != sum->end() && t->is_number()) *field = t->get<double>();
       }
       if (e.thing_name.empty()) return unexpected(std::string("ListJobExecutionsForJob: an execution has no thingArn"));
       page.items.push_back(std::move(e));

@@ -75,8 +75,9 @@ struct ListJobsParams {
 };
 [[nodiscard]] ApiRequest list_jobs_request(const ListJobsParams& params);
 [[nodiscard]] ApiRequest cancel_job_request(const std::string& job_id, bool force, const std::string& comment = {});
+// max_results: 1..250 (AWS's range; 0 leaves it to the service's default).
 [[nodiscard]] ApiRequest list_job_executions_for_job_request(const std::string& job_id,
-                                                             const std::string& next_token = {});
+                                                             const std::string& next_token = {}, int max_results = 0);
 [[nodiscard]] ApiRequest describe_job_execution_request(const std::string& thing_name, const std::string& job_id);
 
 struct JobSummary {
@@ -100,6 +101,8 @@ struct ExecutionSummary {
   std::string thing_name;  // from thingArn
   std::string status;
   std::optional<std::int64_t> execution_number;
+  std::optional<double> started_at;       // epoch seconds
+  std::optional<double> last_updated_at;  // epoch seconds
 };
 
 struct ExecutionInfo {

@@ -21,6 +21,10 @@ class CliPaging : public ::testing::Test {
       };
     };
     server_.Get("/jobs", repeat_token("jobs", R"({"jobId":"fw-1","status":"IN_PROGRESS","targetSelection":"SNAPSHOT"})"));
+    // job watch reads the job first (its status, rollout and abort rules), then lists its executions.
+    server_.Get("/jobs/fw-1", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(R"({"job":{"jobId":"fw-1","status":"IN_PROGRESS","targetSelection":"SNAPSHOT"}})", "application/json");
+    });
     server_.Get("/jobs/fw-1/things",
                 repeat_token("executionSummaries",
                              R"({"thingArn":"arn:aws:iot:us-east-1:1:thing/t1","jobExecutionSummary":{"status":"QUEUED"}})"));
