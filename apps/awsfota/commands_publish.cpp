@@ -14,6 +14,7 @@ struct PublishOptions {
   std::string to;
   std::string s3;
   std::string region;
+  std::string profile;
   std::string endpoint_url;
   TlsFiles tls;
 };
@@ -44,13 +45,12 @@ int publish_http(const PublishOptions& o) {
 }
 
 int publish_s3(const PublishOptions& o) {
-  auto region = resolve_region(o.region, false);
-  if (!region) return fail(kExitUsage, region.error());
-  auto target = s3_object_target(o.s3, *region, o.endpoint_url);
+  auto settings = aws_settings(o.region, o.profile, false);
+  if (!settings) return fail(kExitUsage, settings.error());
+  auto target = s3_object_target(o.s3, settings->region, o.endpoint_url);
   if (!target) return fail(kExitUsage, target.error());
-  auto creds = credentials_from_environment();
-  if (!creds) return fail(kExitUsage, creds.error());
-  if (auto r = s3_put_file(*creds, *region, target->url, o.file, o.tls); !r) return fail(kExitFailed, r.error());
+  if (auto r = s3_put_file(credentials_of(*settings), settings->region, target->url, o.file, o.tls); !r)
+    return fail(kExitFailed, r.error());
   std::cout << target->object_url << "\n";
   std::cerr << "awsfota: in a job document, let AWS presign it: --url '${aws:iot:s3-presigned-url:"
             << target->object_url << "}'\n";
@@ -64,9 +64,10 @@ void add_publish_command(CLI::App& app, Action& action) {
   auto o = std::make_shared<PublishOptions>();
   publish->add_option("FILE", o->file, "the file to upload")->required()->check(CLI::ExistingFile);
   auto* to = publish->add_option("--to", o->to, "HTTP(S) URL to PUT the file to (e.g. the local stack's nginx)");
-  auto* s3 = publish->add_option("--s3", o->s3, "s3://BUCKET/KEY: upload to S3 with SigV4 (credentials from AWS_*)");
+  auto* s3 = publish->add_option("--s3", o->s3, "s3://BUCKET/KEY: upload to S3 with SigV4 (credentials from AWS_* or ~/.aws)");
   to->excludes(s3);
-  publish->add_option("--region", o->region, "S3 region (default: AWS_DEFAULT_REGION)");
+  publish->add_option("--region", o->region, "S3 region (default: AWS_DEFAULT_REGION, then the profile's)");
+  publish->add_option("--profile", o->profile, "profile of ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE)");
   publish->add_option("--endpoint-url", o->endpoint_url, "S3-compatible endpoint (path-style), for testing");
   publish->add_option("--ca", o->tls.ca_file, "CA (PEM) to trust for HTTPS")->check(CLI::ExistingFile);
   publish->add_option("--cert", o->tls.cert_file, "client certificate (PEM) for mutual TLS")->check(CLI::ExistingFile);

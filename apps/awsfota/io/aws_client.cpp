@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <random>
 #include <thread>
 
@@ -16,35 +18,42 @@ std::string env(const char* name) {
   return v ? std::string(v) : std::string();
 }
 
+// A shared config file's text; nullopt when there is none, an error when it is there but unreadable.
+Expected<std::optional<std::string>, std::string> read_if_there(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::optional<std::string>();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return unexpected("cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return std::optional<std::string>(text.str());
+}
+
 std::string amz_now() { return amz_date_from_unix(static_cast<std::int64_t>(std::time(nullptr))); }
 
 }  // namespace
 
-Expected<std::string, std::string> resolve_region(const std::string& option, bool have_endpoint) {
-  if (!option.empty()) return option;
-  if (auto r = env("AWS_DEFAULT_REGION"); !r.empty()) return r;
-  if (auto r = env("AWS_REGION"); !r.empty()) return r;
-  if (have_endpoint) return std::string("us-east-1");
-  return unexpected(std::string("no region: give --region or set AWS_DEFAULT_REGION"));
+Expected<AwsSettings, std::string> aws_settings(const std::string& region_option, const std::string& profile_option,
+                                                bool have_endpoint) {
+  AwsConfigSources sources;
+  sources.env = [](const std::string& name) { return env(name.c_str()); };
+  sources.read_file = read_if_there;
+  sources.profile_option = profile_option;
+  sources.region_option = region_option;
+  sources.have_endpoint = have_endpoint;
+  return resolve_aws_settings(sources);
 }
 
-Expected<SigV4Credentials, std::string> credentials_from_environment() {
-  SigV4Credentials c{env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"), env("AWS_SESSION_TOKEN")};
-  if (c.access_key_id.empty() || c.secret_access_key.empty())
-    return unexpected(std::string(
-        "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary "
-        "credentials); any non-empty values work for the local awsfota-jobsd"));
-  return c;
+SigV4Credentials credentials_of(const AwsSettings& s) {
+  return SigV4Credentials{s.keys.access_key_id, s.keys.secret_access_key, s.keys.session_token};
 }
 
 Expected<AwsContext, std::string> aws_context_from(const AwsOptions& o) {
-  auto region = resolve_region(o.region, !o.endpoint_url.empty());
-  if (!region) return unexpected(region.error());
-  auto endpoint = iot_endpoint(*region, o.endpoint_url);
+  auto settings = aws_settings(o.region, o.profile, !o.endpoint_url.empty());
+  if (!settings) return unexpected(settings.error());
+  auto endpoint = iot_endpoint(settings->region, o.endpoint_url);
   if (!endpoint) return unexpected(endpoint.error());
-  auto creds = credentials_from_environment();
-  if (!creds) return unexpected(creds.error());
-  return AwsContext{*endpoint, *region, o.signing_name, *creds, o.tls};
+  return AwsContext{*endpoint, settings->region, o.signing_name, credentials_of(*settings), o.tls};
 }
 
 namespace {

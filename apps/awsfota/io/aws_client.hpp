@@ -10,6 +10,7 @@
 #include <string>
 
 #include "awsfota/expected.hpp"
+#include "cli/aws_config.hpp"
 #include "cli/endpoint.hpp"
 #include "cli/iot_api.hpp"
 #include "cli/retry.hpp"
@@ -25,6 +26,7 @@ struct AwsOptions {
   std::string endpoint_url;  // empty: the region's AWS endpoint
   std::string region;        // empty: AWS_DEFAULT_REGION, AWS_REGION, or us-east-1 with an endpoint URL
   std::string signing_name = kIotSigningName;
+  std::string profile;       // --profile: a profile of the shared files (empty: AWS_PROFILE or default)
   TlsFiles tls;
 };
 
@@ -39,9 +41,11 @@ struct AwsContext {
   std::function<double()> random01;        // the jitter; empty: a random number in [0, 1)
 };
 
-// Region and credentials from the options and the environment; a message saying what to set otherwise.
-[[nodiscard]] Expected<std::string, std::string> resolve_region(const std::string& option, bool have_endpoint);
-[[nodiscard]] Expected<SigV4Credentials, std::string> credentials_from_environment();
+// Region and credentials from the options, the environment and the shared files (~/.aws/credentials,
+// ~/.aws/config) in botocore's order (cli/aws_config.hpp); a message saying what to set otherwise.
+[[nodiscard]] Expected<AwsSettings, std::string> aws_settings(const std::string& region_option,
+                                                              const std::string& profile_option, bool have_endpoint);
+[[nodiscard]] SigV4Credentials credentials_of(const AwsSettings& settings);
 [[nodiscard]] Expected<AwsContext, std::string> aws_context_from(const AwsOptions& options);
 
 // Sends a signed request, again (signed afresh) after a throttling error, a 5xx or a dropped connection
