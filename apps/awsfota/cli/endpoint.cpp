@@ -90,6 +90,15 @@ Expected<std::pair<std::string, std::string>, std::string> split_s3_uri(const st
   return std::make_pair(rest.substr(0, slash), rest.substr(slash + 1));
 }
 
+bool s3_virtual_host_ok(const std::string& bucket) {
+  if (bucket.size() < 3 || bucket.size() > 63) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(bucket.front()) || !alnum(bucket.back())) return false;
+  for (char c : bucket)
+    if (!alnum(c) && c != '-') return false;  // a dot, an upper-case letter, '_': path-style
+  return true;
+}
+
 Expected<S3Target, std::string> s3_object_target(const std::string& s3_uri, const std::string& region,
                                                  const std::string& endpoint_url) {
   auto split = split_s3_uri(s3_uri);
@@ -105,7 +114,10 @@ Expected<S3Target, std::string> s3_object_target(const std::string& s3_uri, cons
     t.url.path += "/" + uri_encode(t.bucket) + "/" + encoded_key;
   } else {
     if (region.empty()) return unexpected(std::string("no region: give --region or set AWS_DEFAULT_REGION"));
-    t.url = UrlParts{"https", t.bucket + ".s3." + region + ".amazonaws.com", "/" + encoded_key, {}};
+    if (s3_virtual_host_ok(t.bucket))
+      t.url = UrlParts{"https", t.bucket + ".s3." + region + ".amazonaws.com", "/" + encoded_key, {}};
+    else
+      t.url = UrlParts{"https", "s3." + region + ".amazonaws.com", "/" + uri_encode(t.bucket) + "/" + encoded_key, {}};
   }
   t.object_url = join_url(t.url);
   return t;

@@ -29,8 +29,15 @@ struct UrlParts {
 // without naming an option (callers do).
 [[nodiscard]] Expected<std::pair<std::string, std::string>, std::string> split_s3_uri(const std::string& s3_uri);
 
+// Whether AWS's virtual-hosted address BUCKET.s3.REGION.amazonaws.com works for a bucket, as botocore
+// decides: a DNS-compatible name (3..63 of [a-z0-9.-], starting and ending with a letter or digit, not
+// an IP address) without dots, since a dotted name does not match S3's *.s3.REGION.amazonaws.com
+// certificate. Otherwise the path-style s3.REGION.amazonaws.com/BUCKET/KEY is used.
+[[nodiscard]] bool s3_virtual_host_ok(const std::string& bucket);
+
 struct S3Target {
-  UrlParts url;             // where to PUT (path-style under an endpoint URL, virtual-hosted otherwise)
+  UrlParts url;             // where to PUT (path-style under an endpoint URL or for a dotted bucket,
+                            // virtual-hosted otherwise)
   std::string object_url;   // the same as a string
   std::string bucket;
   std::string key;

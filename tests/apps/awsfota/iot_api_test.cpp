@@ -205,6 +205,21 @@ TEST(Endpoint, S3Target_VirtualHostedOrPathStyle) {
   ASSERT_TRUE(local);
   EXPECT_EQ(local->object_url, "http://127.0.0.1:9000/b/k.bin");
   EXPECT_FALSE(s3_object_target("s3://bucket-only", "r", ""));
+}
+
+TEST(Endpoint, S3Target_DottedOrNonDnsBucket_IsPathStyle) {
+  // botocore: a dotted bucket would not match S3's wildcard certificate, so it goes in the path.
+  auto dotted = s3_object_target("s3://fw.example.com/rel/app.bin", "eu-west-1", "");
+  ASSERT_TRUE(dotted) << dotted.error();
+  EXPECT_EQ(dotted->object_url, "https://s3.eu-west-1.amazonaws.com/fw.example.com/rel/app.bin");
+  EXPECT_EQ(dotted->url.authority, "s3.eu-west-1.amazonaws.com");
+  EXPECT_EQ(dotted->url.path, "/fw.example.com/rel/app.bin");
+  auto upper = s3_object_target("s3://Legacy_Bucket/k", "us-east-1", "");
+  ASSERT_TRUE(upper);
+  EXPECT_EQ(upper->object_url, "https://s3.us-east-1.amazonaws.com/Legacy_Bucket/k");
+  EXPECT_TRUE(s3_virtual_host_ok("fw-bucket-01"));
+  for (const auto& path_style : std::vector<std::string>{"a.b.c", "ab", std::string(64, 'a'), "-fw", "fw-", "Fw", "fw_1", "10.0.0.1"})
+    EXPECT_FALSE(s3_virtual_host_ok(path_style)) << path_style;
   EXPECT_FALSE(s3_object_target("https://b/k", "r", ""));
 }
 
