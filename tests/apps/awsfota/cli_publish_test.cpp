@@ -133,7 +133,9 @@ TEST_F(CliPublish, S3_PutsSignedRequestPathStyleUnderEndpoint) {
 
   auto no_creds = run_awsfota({"publish", file_.string(), "--s3", "s3://b/k", "--region", "eu-west-1",
                                "--endpoint-url", endpoint},
-                              {{"AWS_ACCESS_KEY_ID", ""}, {"AWS_SECRET_ACCESS_KEY", ""}});
+                              // HOME: no ~/.aws/credentials of whoever runs the test
+                              {{"AWS_ACCESS_KEY_ID", ""}, {"AWS_SECRET_ACCESS_KEY", ""}, {"HOME", dir_.path().string()},
+                               {"AWS_SHARED_CREDENTIALS_FILE", ""}, {"AWS_CONFIG_FILE", ""}, {"AWS_PROFILE", ""}});
   EXPECT_EQ(no_creds.exit_code, 2);
   EXPECT_NE(no_creds.err.find("AWS_ACCESS_KEY_ID"), std::string::npos);
 }
