@@ -60,6 +60,13 @@ role_arn = arn:aws:iam::123456789012:role/fw
 source_profile = default
 )";
 
+FakeHome home_with_both_files() {
+  FakeHome home;
+  home.files["/home/op/.aws/credentials"] = kCredentials;
+  home.files["/home/op/.aws/config"] = kConfig;
+  return home;
+}
+
 TEST(AwsConfig, Ini_SectionsKeysCommentsAndNestedValues) {
   auto ini = parse_ini("; top\n[a]\nKey = v 1 \nk2: v2\r\n  more of k2\n  # an indented comment\n[ b ]\nx=\n  y = 1\n");
   ASSERT_TRUE(ini) << ini.error();
@@ -77,9 +84,7 @@ TEST(AwsConfig, Ini_ErrorsNameTheLine) {
 }
 
 TEST(AwsConfig, Environment_ComesFirst) {
-  FakeHome home;
-  home.files["/home/op/.aws/credentials"] = kCredentials;
-  home.files["/home/op/.aws/config"] = kConfig;
+  FakeHome home = home_with_both_files();
   home.env["AWS_ACCESS_KEY_ID"] = "AKIDENV";
   home.env["AWS_SECRET_ACCESS_KEY"] = "secretenv";
   auto s = resolve_aws_settings(home.sources());
@@ -102,9 +107,7 @@ TEST(AwsConfig, Environment_ComesFirst) {
 }
 
 TEST(AwsConfig, CredentialsFile_ThenConfigFile) {
-  FakeHome home;
-  home.files["/home/op/.aws/credentials"] = kCredentials;
-  home.files["/home/op/.aws/config"] = kConfig;
+  FakeHome home = home_with_both_files();
   auto s = resolve_aws_settings(home.sources());
   ASSERT_TRUE(s) << s.error();
   EXPECT_EQ(s->keys.access_key_id, "AKIDDEFAULT");
@@ -117,9 +120,7 @@ TEST(AwsConfig, CredentialsFile_ThenConfigFile) {
 }
 
 TEST(AwsConfig, Region_FlagThenEnvironmentThenProfile) {
-  FakeHome home;
-  home.files["/home/op/.aws/credentials"] = kCredentials;
-  home.files["/home/op/.aws/config"] = kConfig;
+  FakeHome home = home_with_both_files();
   home.env["AWS_DEFAULT_REGION"] = "sa-east-1";
   EXPECT_EQ(resolve_aws_settings(home.sources("", "eu-west-3"))->region, "eu-west-3");
   EXPECT_EQ(resolve_aws_settings(home.sources())->region, "sa-east-1");
@@ -150,9 +151,7 @@ TEST(AwsConfig, FileLocations_FromTheEnvironment) {
 }
 
 TEST(AwsConfig, Problems_AreSaidPlainly) {
-  FakeHome home;
-  home.files["/home/op/.aws/credentials"] = kCredentials;
-  home.files["/home/op/.aws/config"] = kConfig;
+  FakeHome home = home_with_both_files();
   auto err = [&](AwsConfigSources s) {
     auto r = resolve_aws_settings(s);
     return r ? std::string("(resolved)") : r.error();
