@@ -35,9 +35,11 @@ std::string counts_line(const FleetSnapshot& s) {
   std::string line;
   for (const char* status : kStatusOrder)
     if (auto it = counts.find(status); it != counts.end()) line += "  " + std::string(status) + " " + std::to_string(it->second);
-  for (const auto& [status, n] : counts)  // statuses AWS may add
+  for (const auto& entry : counts) {  // statuses AWS may add
+    const std::string& status = entry.first;
     if (std::find_if(kStatusOrder.begin(), kStatusOrder.end(), [&](const char* k) { return status == k; }) == kStatusOrder.end())
-      line += "  " + status + " " + std::to_string(n);
+      line += "  " + status + " " + std::to_string(entry.second);
+  }
   return line.empty() ? "  (no executions yet)" : line;
 }
 
