@@ -302,8 +302,8 @@ void add_job_commands(CLI::App& app, Action& action) {
   create->add_option("--timeout-minutes", c->timeout_minutes, "in-progress timeout of each execution");
   create->add_option("--presigned-url-expires", c->presign_expires, "lifetime of presigned URLs, 60..3600 s");
   create->add_option("--presigned-url-role-arn", c->presign_role_arn, "IAM role AWS uses to presign URLs");
-  add_rollout_options(create, c->rollout);
   add_aws_options(create, c->aws);
+  add_rollout_options(create, c->rollout);
   create->callback([c, source, &action] {
     c->document_source_given = source->count() > 0;
     action = [c] { return job_create(*c); };
