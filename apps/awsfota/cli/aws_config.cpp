@@ -104,7 +104,7 @@ Expected<AwsKeys, std::string> resolve_keys(const AwsConfigSources& src, const S
   return unexpected(std::string(
       "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary "
       "credentials), or put them in " + files.credentials_path + " under [" + profile +
-      "]; any non-empty values work for the local awsfota-jobsd"));
+      "]; for the local stack: eval \"$(scripts/stack env)\""));
 }
 
 }  // namespace
