@@ -54,20 +54,21 @@ std::string rollout_line(const RolloutPlan& r) {
   return "rollout: all at once";
 }
 
-// One line per abort rule: the rule and where the job stands. "Finished" counts the executions that
-// reached an end of their own (succeeded or failed in some way), as AWS counts executed things.
+// One line per abort rule: the rule and where the job stands. As AWS words it (and awsfota-jobsd
+// counts it), the percentage is of the things notified of the job, which are the listed executions,
+// and minNumberOfExecutedThings counts them too.
 std::vector<std::string> abort_lines(const FleetSnapshot& s) {
   std::vector<std::string> lines;
   const auto counts = counts_of(s);
   auto count = [&](const char* k) { auto it = counts.find(k); return it == counts.end() ? std::size_t(0) : it->second; };
-  const std::size_t finished = count("SUCCEEDED") + count("FAILED") + count("TIMED_OUT") + count("REJECTED");
+  const std::size_t notified = s.things.size();
   for (const auto& c : s.job.rollout.abort_criteria) {
     const std::size_t failed = c.failure_type == "ALL" ? count("FAILED") + count("TIMED_OUT") + count("REJECTED")
                                                        : count(c.failure_type.c_str());
     std::string line = "abort:   " + c.failure_type + " >= " + number(c.threshold_percentage) + "% once " +
-                       std::to_string(c.min_executed) + " things finished: now " + std::to_string(failed) + " of " +
-                       std::to_string(finished);
-    if (finished > 0) line += " = " + number(100.0 * double(failed) / double(finished)) + "%";
+                       std::to_string(c.min_executed) + " things notified: now " + std::to_string(failed) + " of " +
+                       std::to_string(notified);
+    if (notified > 0) line += " = " + number(100.0 * double(failed) / double(notified)) + "%";
     lines.push_back(line);
   }
   if (s.job.rollout.abort_criteria.empty()) lines.emplace_back("abort:   no rule");

@@ -6,7 +6,7 @@
 //     job fw-1  IN_PROGRESS  200 things
 //       QUEUED 120  IN_PROGRESS 40  SUCCEEDED 32  FAILED 8
 //     rollout: exponential, 2/min, x2 after every 5 things succeeded
-//     abort:   ALL >= 10% once 20 things finished: now 8 of 40 = 20%
+//     abort:   ALL >= 10% once 20 things notified: now 8 of 200 = 4%
 //     slowest in progress:
 //       t-017  downloading 40%  for 3m12s
 //     failed (8):

@@ -2,6 +2,8 @@
 // (counts, failed things with their reasons, the slowest in progress) instead of a row per thing.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
 
 #include "cli_runner.hpp"
@@ -90,6 +92,57 @@ TEST_F(CliFleetWatch, HundredsOfThings_ShowASummaryWithTheFailedThingsReasons) {
                     "--requests-per-second", "50"});
   EXPECT_NE(table.out.find("f100 CANCELED"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("f000 FAILED self-test (self-test failed)"), std::string::npos) << table.out;
+}
+
+}  // namespace
+}  // namespace awsfota::cli::testing
+
+namespace awsfota::cli::testing {
+namespace {
+
+// The rollout and abort flags reach the real service as sent, and the watch's summary reads them back.
+TEST_F(CliFleetWatch, RolloutAndAbortFlags_ReachTheServiceAndTheSummary) {
+  const auto doc = dir_.path() / "doc.json";
+  write_file_bytes(doc, std::vector<std::uint8_t>{'{', '}'});
+  auto created = job({"create", "fleet-2", "--thing-group", "fleet", "--document-file", doc.string(),
+                      "--rollout-exponential", "2,2.0,5", "--abort-on-failure-percent", "12.5", "--abort-min-things",
+                      "20", "--abort-on", "TIMED_OUT:5:50"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  auto described = job({"describe", "fleet-2", "--json"});
+  ASSERT_EQ(described.exit_code, 0) << described.err;
+  const auto j = nlohmann::json::parse(described.out)["job"];
+  EXPECT_EQ(j["jobExecutionsRolloutConfig"], nlohmann::json::parse(R"({"exponentialRate":{"baseRatePerMinute":2,
+            "incrementFactor":2.0,"rateIncreaseCriteria":{"numberOfSucceededThings":5}}})"));
+  EXPECT_EQ(j["abortConfig"], nlohmann::json::parse(R"({"criteriaList":[
+            {"failureType":"ALL","action":"CANCEL","thresholdPercentage":12.5,"minNumberOfExecutedThings":20},
+            {"failureType":"TIMED_OUT","action":"CANCEL","thresholdPercentage":5,"minNumberOfExecutedThings":50}]})"));
+
+  auto watched = job({"watch", "fleet-2", "--view", "summary", "--interval", "0.2", "--timeout", "0.5"});
+  EXPECT_EQ(watched.exit_code, 1) << watched.err;
+  EXPECT_NE(watched.out.find("job fleet-2  IN_PROGRESS  2 things\n"), std::string::npos) << "2 a minute:\n" << watched.out;
+  EXPECT_NE(watched.out.find("rollout: exponential, 2/min, x2 after every 5 things succeeded\n"), std::string::npos)
+      << watched.out;
+  EXPECT_NE(watched.out.find("abort:   ALL >= 12.5% once 20 things notified: now 0 of 2 = 0%\n"), std::string::npos)
+      << watched.out;
+  EXPECT_NE(watched.out.find("abort:   TIMED_OUT >= 5% once 50 things notified: now 0 of 2 = 0%\n"), std::string::npos)
+      << watched.out;
+}
+
+TEST_F(CliFleetWatch, AbortRuleTrips_TheWatchEndsShowingWhy) {
+  const auto doc = dir_.path() / "doc.json";
+  write_file_bytes(doc, std::vector<std::uint8_t>{'{', '}'});
+  auto created = job({"create", "fleet-1", "--thing", fleet_thing(0), "--thing", fleet_thing(1), "--thing",
+                      fleet_thing(2), "--document-file", doc.string(), "--rollout-rate", "1000",
+                      "--abort-on-failure-percent", "10", "--abort-min-things", "2", "--abort-failure-type", "FAILED"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  report(*devices_[0], R"({"status":"FAILED","statusDetails":{"reason":"self-test failed"}})");
+  auto watched = job({"watch", "fleet-1", "--view", "summary", "--interval", "0.2", "--timeout", "15"});
+  EXPECT_EQ(watched.exit_code, 1) << watched.err;
+  EXPECT_NE(watched.out.find("abort:   FAILED >= 10% once 2 things notified: now 1 of 3 = 33.33%\n"), std::string::npos)
+      << watched.out;
+  EXPECT_NE(watched.out.find("         job CANCELED ("), std::string::npos) << watched.out;
+  EXPECT_NE(watched.out.find("failed (1):\n  f000  FAILED     self-test failed\n"), std::string::npos) << watched.out;
+  EXPECT_NE(watched.out.find("job fleet-1: 0 of 3 executions SUCCEEDED (job CANCELED"), std::string::npos) << watched.out;
 }
 
 }  // namespace

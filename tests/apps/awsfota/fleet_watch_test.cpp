@@ -190,7 +190,7 @@ TEST_F(FleetWatchTest, Summary_ShowsCountsRolloutAbortSlowestAndFailed) {
   has("job fw-7  CANCELED  300 things\n");
   has("  QUEUED 200  IN_PROGRESS 90  FAILED 10\n");
   has("rollout: exponential, 2/min, x2 after every 5 things succeeded\n");
-  has("abort:   ALL >= 10% once 20 things finished: now 10 of 10 = 100%\n");
+  has("abort:   ALL >= 10% once 20 things notified: now 10 of 300 = 3.33%\n");
   has("job CANCELED (ABORTED: abort rule ALL 10% tripped)");
   // The three that started first, longest running first.
   has("slowest in progress:\n  dev-200  downloading 30%  for 3m20s\n  dev-201  downloading 30%  for 3m19s\n"
