@@ -325,6 +325,11 @@ void EngineImpl::on_rejected(const InputEvent& event, Request request, const job
     ended(event, "the service no longer lists the job (" + said + ")");
     return;
   }
+  // AWS answers a get of an ended execution so, without its executionState: the job ended in the cloud.
+  if (request == Request::Describe && r.code == jobs::RejectedCode::TerminalStateReached) {
+    ended(event, "the job ended in the cloud (" + said + ")");
+    return;
+  }
   emit(make_event(EventKind::Error, job ? job->id : "", ErrorCause::Internal, what + " rejected: " + said));
   abandon("the service rejected " + what + " (" + said + "); job given up");
 }

@@ -201,7 +201,7 @@ void run_into_trial(World& w) {
 }
 
 // The job was force-canceled while the device tested the new image: the FAILED report is refused
-// (TerminalStateReached), but the rejected image must still go, and no job may start before it does.
+// (InvalidStateTransition, with the CANCELED executionState), but the rejected image must still go, and no job may start before it does.
 TEST(EngineScenario, FailedTrialOfACanceledJob_StillRebootsBackBeforeTheNextJob) {
   World w;
   run_into_trial(w);
@@ -212,7 +212,7 @@ TEST(EngineScenario, FailedTrialOfACanceledJob_StillRebootsBackBeforeTheNextJob)
   w.feed(AppSelfTestFailed{"sensor bus dead"});
   w.auto_confirm = true;
   w.run();
-  EXPECT_EQ(w.statuses().at(3), "FAILED@4 confirming SELF_TEST_FAILED -> TerminalStateReached");
+  EXPECT_EQ(w.statuses().at(3), "FAILED@4 confirming SELF_TEST_FAILED -> InvalidStateTransition");
   EXPECT_EQ(w.reboots, 3);  // into job-1's trial, back, into job-2's trial
   EXPECT_THAT(w.invariant_violations, IsEmpty());  // job-2 did not start before the reboot back
   EXPECT_EQ(w.job_status("job-2"), "SUCCEEDED");
@@ -439,7 +439,8 @@ TEST(EngineScenario, CloudCancelDuringDownload_StopsDropsAndAsksForTheNextJob) {
   EXPECT_THAT(w.bugs, IsEmpty());
 }
 
-TEST(EngineScenario, CloudCancelNoticedFromARejectedUpdate_TerminalStateReached) {
+// AWS refuses an update of an ended execution as InvalidStateTransition with its executionState.
+TEST(EngineScenario, CloudCancelNoticedFromARejectedUpdate_InvalidStateTransition) {
   World w;
   w.run_into_download("job-1");
   // Canceled with --force, and the notify-next never reached the device.
@@ -447,12 +448,26 @@ TEST(EngineScenario, CloudCancelNoticedFromARejectedUpdate_TerminalStateReached)
   j->status = "CANCELED";
   ++j->version;
   w.run();
-  EXPECT_THAT(w.statuses(), ElementsAre("IN_PROGRESS@1 downloading", "IN_PROGRESS@2 verifying -> TerminalStateReached"));
+  EXPECT_THAT(w.statuses(), ElementsAre("IN_PROGRESS@1 downloading", "IN_PROGRESS@2 verifying -> InvalidStateTransition"));
   EXPECT_EQ(w.event_names().back(), "CANCELED");
+  EXPECT_THAT(w.event_names(), ::testing::Not(::testing::Contains(::testing::StartsWith("ERROR"))));
   EXPECT_EQ(w.staged, 0u);
   EXPECT_EQ(w.engine->state(), State::Idle);
   EXPECT_FALSE(w.store.bytes().has_value());
   EXPECT_EQ(w.reboots, 0);
+}
+
+// A service that answers an update of an ended execution TerminalStateReached without a state (older
+// local stacks did) ends the job the same way.
+TEST(EngineScenario, CloudCancelNoticedFromARejectedUpdate_TerminalStateReachedWithoutState) {
+  World w;
+  w.run_into_download("job-1");
+  w.service.reject_next_update = "TerminalStateReached";
+  w.run();
+  EXPECT_THAT(w.statuses(), ElementsAre("IN_PROGRESS@1 downloading", "IN_PROGRESS@2 verifying -> TerminalStateReached"));
+  EXPECT_EQ(w.event_names().back(), "CANCELED");
+  EXPECT_EQ(w.staged, 0u);
+  EXPECT_EQ(w.engine->state(), State::Idle);
 }
 
 TEST(EngineScenario, JobRemovedWhileHeld_ResourceNotFoundDropsIt) {

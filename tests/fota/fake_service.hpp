@@ -1,6 +1,7 @@
 // A fake AWS IoT Jobs service for one thing, answering the device's MQTT requests the way AWS does
-// (versionNumber + 1 on each accepted update, VersionMismatch, TerminalStateReached, notify-next when
-// the next pending execution changes). Written with nlohmann::json directly, independent of the jobs
+// (versionNumber + 1 on each accepted update, VersionMismatch, InvalidStateTransition with the
+// executionState for an update of an ended execution, TerminalStateReached without it for a get of one,
+// notify-next when the next pending execution changes). Written with nlohmann::json directly, independent of the jobs
 // codec under test, so the engine's messages are checked against an independent reading.
 #pragma once
 
@@ -120,8 +121,9 @@ class FakeService {
   }
   nlohmann::json rejection(const std::string& code, const std::string& token, const ServiceJob* j) {
     nlohmann::json r{{"code", code}, {"message", "fake service: " + code}, {"clientToken", token}};
-    if (j && include_execution_state_on_reject) {
-      r["executionState"] = {{"status", j->status}, {"versionNumber", j->version}};
+    // AWS attaches executionState to these two codes only.
+    if (j && include_execution_state_on_reject && (code == "InvalidStateTransition" || code == "VersionMismatch")) {
+      r["executionState"] = {{"status", j->status}, {"statusDetails", j->details}, {"versionNumber", j->version}};
     }
     return r;
   }
@@ -132,6 +134,7 @@ class FakeService {
       if (job_id == "$next") return {reply(topic, true, {{"clientToken", token}})};
       return {reply(topic, false, rejection("ResourceNotFound", token, nullptr))};
     }
+    if (is_terminal_status(j->status)) return {reply(topic, false, rejection("TerminalStateReached", token, j))};
     return {reply(topic, true, {{"clientToken", token}, {"execution", execution_json(*j)}})};
   }
   std::vector<Message> update(const std::string& job_id, const nlohmann::json& body, const std::string& token) {
@@ -152,7 +155,7 @@ class FakeService {
     std::string code;
     if (!j) code = "ResourceNotFound";
     else if (reject_next_update) code = *std::exchange(reject_next_update, std::nullopt);
-    else if (is_terminal_status(j->status)) code = "TerminalStateReached";
+    else if (is_terminal_status(j->status)) code = "InvalidStateTransition";
     else if (rec.expected_version && *rec.expected_version != j->version) code = "VersionMismatch";
     else if (rec.status != "IN_PROGRESS" && rec.status != "SUCCEEDED" && rec.status != "FAILED" && rec.status != "REJECTED")
       code = "InvalidStateTransition";

@@ -159,7 +159,7 @@ TEST_F(ControlApi, CancelJob_WithForceCancelsInProgressAndTheDeviceLearnsIt) {
   EXPECT_TRUE(e->force_canceled);
   auto b = body(send("t1", "j1/update", R"({"status":"IN_PROGRESS","expectedVersion":2})").messages,
                 topic("t1", "j1/update/rejected"));
-  EXPECT_EQ(b["code"], "TerminalStateReached");
+  EXPECT_EQ(b["code"], "InvalidStateTransition");
   EXPECT_EQ(b["executionState"]["status"], "CANCELED");
 }
 

@@ -122,12 +122,12 @@ TEST_F(DeviceApi, Describe_UnknownJobOrExecutionNumberIsResourceNotFound) {
   EXPECT_EQ(b["code"], "ResourceNotFound");
 }
 
-TEST_F(DeviceApi, Describe_TerminalExecutionIsTerminalStateReached) {
+TEST_F(DeviceApi, Describe_TerminalExecutionIsTerminalStateReachedWithoutState) {
   start_j1();
   (void)send("t1", "j1/update", R"({"status":"SUCCEEDED"})");
   auto b = body(send("t1", "j1/get", "{}").messages, topic("t1", "j1/get/rejected"));
   EXPECT_EQ(b["code"], "TerminalStateReached");
-  EXPECT_EQ(b["executionState"]["status"], "SUCCEEDED");
+  EXPECT_FALSE(b.contains("executionState")) << "AWS attaches it only to InvalidStateTransition and VersionMismatch";
 }
 
 TEST_F(DeviceApi, Update_AcceptsProgressAndIncrementsVersion) {
@@ -173,16 +173,20 @@ TEST_F(DeviceApi, Update_StaleExpectedVersionIsVersionMismatchWithState) {
   EXPECT_EQ(service->describe_execution("j1", "t1")->version_number, 2);
 }
 
-TEST_F(DeviceApi, Update_TerminalStatesAreFinal) {
+TEST_F(DeviceApi, Update_OfATerminalExecutionIsInvalidStateTransitionWithState) {
   start_j1();
-  (void)send("t1", "j1/update", R"({"status":"FAILED"})");
+  (void)send("t1", "j1/update", R"({"status":"FAILED","statusDetails":{"reason":"bad"}})");
   for (const char* status : {"IN_PROGRESS", "SUCCEEDED", "FAILED"}) {
     auto r = send("t1", "j1/update", std::string(R"({"status":")") + status + R"(","clientToken":"z"})");
+    ASSERT_EQ(r.messages.size(), 1U) << status;
     auto b = body(r.messages, topic("t1", "j1/update/rejected"));
-    EXPECT_EQ(b["code"], "TerminalStateReached") << status;
+    EXPECT_EQ(b["code"], "InvalidStateTransition") << status;
     EXPECT_EQ(b["executionState"]["status"], "FAILED");
+    EXPECT_EQ(b["executionState"]["statusDetails"]["reason"], "bad");
+    EXPECT_EQ(b["executionState"]["versionNumber"], 3);
     EXPECT_EQ(b["clientToken"], "z");
   }
+  EXPECT_EQ(service->describe_execution("j1", "t1")->version_number, 3);
 }
 
 TEST_F(DeviceApi, Update_StatusOnlyTheServiceSetsIsInvalidStateTransition) {

@@ -125,7 +125,7 @@ TEST_F(StackProtocol, EveryRejectionCodeReachesTheDevice) {
   (void)device->request("j1/update", R"({"status":"FAILED"})");
   auto terminal = device->request("j1/update", R"({"status":"IN_PROGRESS","clientToken":"c6"})");
   ASSERT_TRUE(terminal);
-  EXPECT_EQ(terminal->body["code"], "TerminalStateReached");
+  EXPECT_EQ(terminal->body["code"], "InvalidStateTransition");
   EXPECT_EQ(terminal->body["executionState"]["status"], "FAILED");
   EXPECT_EQ(terminal->body["clientToken"], "c6");
 }
@@ -140,8 +140,12 @@ TEST_F(StackProtocol, ForcedCancelReachesTheDevice) {
   EXPECT_FALSE(next->body.contains("execution"));
   auto rejected = device->request("j1/update", R"({"status":"IN_PROGRESS","expectedVersion":2})");
   ASSERT_TRUE(rejected);
-  EXPECT_EQ(rejected->body["code"], "TerminalStateReached");
+  EXPECT_EQ(rejected->body["code"], "InvalidStateTransition");
   EXPECT_EQ(rejected->body["executionState"]["status"], "CANCELED");
+  auto described = device->request("j1/get", "{}");
+  ASSERT_TRUE(described);
+  EXPECT_EQ(described->body["code"], "TerminalStateReached");
+  EXPECT_FALSE(described->body.contains("executionState"));
 }
 
 TEST_F(StackProtocol, InProgressTimeoutWithFastClockEndsTimedOut) {

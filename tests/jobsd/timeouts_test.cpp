@@ -33,7 +33,7 @@ TEST_F(Timeouts, InProgressTimeoutMovesExecutionToTimedOutAndNotifies) {
 
   now = deadline + 1;
   auto b = body(send("t1", "j1/update", R"({"status":"SUCCEEDED"})").messages, topic("t1", "j1/update/rejected"));
-  EXPECT_EQ(b["code"], "TerminalStateReached");
+  EXPECT_EQ(b["code"], "InvalidStateTransition");
   EXPECT_EQ(b["executionState"]["status"], "TIMED_OUT");
 }
 

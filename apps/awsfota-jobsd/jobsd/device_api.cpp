@@ -275,9 +275,10 @@ Reaction Service::describe(const std::string& thing, const std::string& job_id, 
     return reaction;
   }
   if (jobs::is_terminal(e->status)) {
+    // AWS attaches executionState only to InvalidStateTransition and VersionMismatch, not to this.
     r.reject(RejectedCode::TerminalStateReached,
              "the execution of job " + job_id + " is " + std::string(jobs::to_string(e->status)),
-             request->client_token, state_of(*e));
+             request->client_token);
     return reaction;
   }
   accepted.execution = to_message(*e, request->include_job_document, now_ms);
@@ -307,8 +308,11 @@ Reaction Service::update(const std::string& thing, const std::string& job_id, st
     return reaction;
   }
   if (jobs::is_terminal(e->status)) {
-    r.reject(RejectedCode::TerminalStateReached,
-             "the execution is already " + std::string(jobs::to_string(e->status)) + "; it cannot change any more",
+    // UpdateJobExecution's only state error in AWS's model (its own example: SUCCEEDED -> IN_PROGRESS),
+    // with the state the device has to see.
+    r.reject(RejectedCode::InvalidStateTransition,
+             "the execution is already " + std::string(jobs::to_string(e->status)) + "; it cannot change to " +
+                 std::string(jobs::to_string(request->status)),
              token, state_of(*e));
     return reaction;
   }
