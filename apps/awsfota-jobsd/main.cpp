@@ -89,6 +89,7 @@ struct Options {
   int connect_timeout_s = 10;
   std::string region = "us-east-1";
   std::string account = "000000000000";
+  bool announce_next_on_connect = false;
 };
 
 // The service and what its callers (MQTT loop, HTTP threads) share: one lock, and the messages the
@@ -267,11 +268,12 @@ int run(const Options& o) {
     return 2;
   }
   mqtt::Client& mqtt_client = **client;
-  mqtt_client.on_connection([&shared](bool up, const std::string& reason) {
+  mqtt_client.on_connection([&shared, announce = o.announce_next_on_connect](bool up, const std::string& reason) {
     log_line(std::string(up ? "mqtt up: " : "mqtt down: ") + reason);
-    if (!up) return;
-    // What went out just before the link broke may never have reached the broker: tell every thing
-    // with pending work its next execution again (the serve loop publishes the outbox).
+    // AWS sends notify-next only when a thing's next execution changes; devices ask on connect. The
+    // re-announcement is a local convenience, off unless asked for, so that a device that relies on
+    // it fails here rather than on AWS.
+    if (!up || !announce) return;
     std::lock_guard lock(shared.mutex);
     const auto announced = shared.service->announce_next(now_ms());
     shared.outbox.insert(shared.outbox.end(), announced.begin(), announced.end());
@@ -355,6 +357,9 @@ int main(int argc, char** argv) {
   app.add_option("--connect-timeout", o.connect_timeout_s, "seconds to keep trying to reach the broker at start")->capture_default_str();
   app.add_option("--region", o.region, "region in the ARNs the API returns")->capture_default_str();
   app.add_option("--account", o.account, "account id in the ARNs the API returns")->capture_default_str();
+  app.add_flag("--announce-next-on-connect", o.announce_next_on_connect,
+               "on each connection to the broker, publish notify-next to every thing with pending work (not "
+               "what AWS does: off by default, devices must ask with $next/get or get on connect)");
   if (auto done = awsfota::program::parse(app, argc, argv)) return *done;
 
   std::signal(SIGINT, on_signal);

@@ -187,6 +187,36 @@ TEST_F(StackProtocol, ServiceRestartMidJobKeepsState) {
   EXPECT_EQ(execution_status("j1"), "SUCCEEDED");
 }
 
+// AWS publishes notify-next when a thing's next execution changes, never because the service itself
+// reconnected: a device learns of pending work on connect by asking. So does it here by default.
+TEST_F(StackProtocol, ServiceReconnectDoesNotResendNotifyNextByDefault) {
+  create_job("j1");
+  ASSERT_TRUE(device->wait_for(device->topic("notify-next")));  // the change: j1 became the next job
+  ASSERT_TRUE(stack->restart_service());
+  for (const auto& m : device->drain(milliseconds(1000))) {
+    EXPECT_NE(m.topic, device->topic("notify-next")) << "re-announced without a change: " << m.body.dump();
+  }
+  auto asked = device->request("$next/get", R"({"clientToken":"ask"})");
+  ASSERT_TRUE(asked);
+  EXPECT_EQ(asked->body["execution"]["jobId"], "j1");
+}
+
+TEST(StackAnnounce, WithTheOptInFlagTheServiceAnnouncesTheNextJobOnEachConnect) {
+  awsfota::testing::TempDir dir{"jobsd-announce"};
+  auto stack = LocalStack::start(dir.path(), {.minute_ms = 200, .extra_args = {"--announce-next-on-connect"}});
+  ASSERT_TRUE(stack) << stack.error();
+  ASSERT_EQ((*stack)->rest("POST", "/things/t1").status, 200);
+  auto device = (*stack)->device("t1");
+  ASSERT_TRUE(device) << device.error();
+  json body = {{"targets", {kThingArn + "t1"}}, {"document", R"({"operation":"app_fw_update"})"}};
+  ASSERT_EQ((*stack)->rest("PUT", "/jobs/j1", body.dump()).status, 200);
+  ASSERT_TRUE((*device)->wait_for((*device)->topic("notify-next")));
+  ASSERT_TRUE((*stack)->restart_service());
+  auto again = (*device)->wait_for((*device)->topic("notify-next"));
+  ASSERT_TRUE(again) << "no notify-next after the service reconnected";
+  EXPECT_EQ(again->body["execution"]["jobId"], "j1");
+}
+
 // A broker restart drops every connection; a device (with a short backoff) is often back before the
 // service, and a request it sends then must still be answered: the broker keeps the service's
 // persistent session and queues the request for it. The service is held off here (SIGSTOP) so that

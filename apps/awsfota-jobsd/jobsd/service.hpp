@@ -124,10 +124,9 @@ class Service {
   [[nodiscard]] Reaction tick(std::int64_t now_ms);
   // The earliest timer of any execution or rollout window, if one is running.
   [[nodiscard]] std::optional<std::int64_t> next_deadline_ms() const;
-  // notify-next for every thing with a pending execution. The program publishes these each time its
-  // MQTT link comes up: a notification that went out just before the link broke may never have
-  // reached the broker, and a device would otherwise wait for its next reconnect to learn of the job.
-  // Repeats are harmless (a device ignores a notice of the job it already has).
+  // notify-next for every thing with a pending execution. AWS never sends these unprompted: the
+  // program publishes them when its MQTT link comes up only with --announce-next-on-connect (off by
+  // default), for devices under development that do not ask on connect yet.
   [[nodiscard]] std::vector<OutgoingMessage> announce_next(std::int64_t now_ms) const;
 
   // --- control side: notifications for the devices are appended to `out` ---
