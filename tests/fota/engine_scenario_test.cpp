@@ -51,6 +51,21 @@ TEST(EngineScenario, Connect_SubscribesQos1ThenAsksForTheNextJob) {
   EXPECT_EQ(std::get<StartTimer>(actions[4]).id, TimerId::Response);
 }
 
+// AWS sends notify-next only when the next job changes, never because a device came back: a job
+// queued while the device was offline is learned by asking on the reconnect.
+TEST(EngineScenario, JobQueuedWhileOfflineIdle_IsAskedForOnReconnect) {
+  World w;
+  w.run();
+  ASSERT_EQ(w.engine->state(), State::Idle);
+  w.disconnect();
+  w.add_job("job-1");  // its notify-next is lost with the connection
+  w.run(50);
+  EXPECT_EQ(w.job_status("job-1"), "QUEUED");
+  w.connect();
+  w.run();
+  EXPECT_THAT(w.statuses(), ::testing::ElementsAreArray(kHappyStatuses));
+}
+
 TEST(EngineScenario, PendingJobAtConnect_IsTakenFromTheNextGetAnswer) {
   World w;
   w.service.add_job(ServiceJob{"job-1", "QUEUED", 1, firmware_doc(), {}});  // queued while offline
