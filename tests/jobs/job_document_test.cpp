@@ -236,6 +236,15 @@ TEST(JobDocument, ExecutionCarriesStatusDetailsAndTheDualSlotChoice) {
   EXPECT_EQ(r.job->document.location.path, "/s0.bin");
 }
 
+// AWS's executionNumber is a long and runs past 2^31: kept whole, not cut to 32 bits.
+TEST(JobDocument, ExecutionNumberPast32BitsIsKeptWhole) {
+  const auto r = parse_job_execution_message(
+      execution_message(R"("jobId":"j","versionNumber":2,"executionNumber":6442450945,)"
+                        R"("jobDocument":{"location":{"url":"https://h/fw.bin"}})"));
+  ASSERT_EQ(r.status, JobParseStatus::Ok) << r.reason;
+  EXPECT_EQ(r.job->execution_number, 6442450945);
+}
+
 TEST(JobDocument, NamesEveryParseStatus) {
   EXPECT_EQ(to_string(JobParseStatus::NoJob), "NoJob");
   EXPECT_EQ(to_string(JobParseStatus::InvalidJob), "InvalidJob");

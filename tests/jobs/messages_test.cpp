@@ -246,6 +246,27 @@ TEST(Messages, EmptyRequestPayloadIsAnEmptyObjectButEmptyResponseIsAnError) {
   EXPECT_NE(notify.error().message.find("empty"), std::string::npos) << notify.error().message;
 }
 
+// AWS's executionNumber is a long and runs past 2^31; every message keeps all of it, both ways.
+TEST(Messages, ExecutionNumberPast32BitsSurvivesEveryMessage) {
+  constexpr std::int64_t big = 6442450945;  // 0x1'8000'0001
+  const auto next = decode_notify_next(
+      R"({"timestamp":1,"execution":{"jobId":"j","status":"QUEUED","versionNumber":1,"executionNumber":6442450945}})");
+  ASSERT_TRUE(next) << next.error().message;
+  EXPECT_EQ(next->execution->execution_number, big);
+  const auto pending = decode_get_pending_accepted(
+      R"({"timestamp":1,"inProgressJobs":[],"queuedJobs":[{"jobId":"j","versionNumber":1,"executionNumber":6442450945}]})");
+  ASSERT_TRUE(pending) << pending.error().message;
+  EXPECT_EQ(pending->queued_jobs.at(0).execution_number, big);
+  const auto describe = decode_describe_execution_request(R"({"executionNumber":6442450945})");
+  ASSERT_TRUE(describe) << describe.error().message;
+  EXPECT_EQ(describe->execution_number, big);
+  EXPECT_EQ(encode(DescribeExecutionRequest{.execution_number = big, .include_job_document = true, .client_token = "c"}),
+            R"({"clientToken":"c","executionNumber":6442450945,"includeJobDocument":true})");
+  const auto update = decode_update_execution_request(R"({"status":"IN_PROGRESS","executionNumber":6442450945})");
+  ASSERT_TRUE(update) << update.error().message;
+  EXPECT_EQ(update->execution_number, big);
+}
+
 TEST(Messages, DecodesAwsNotifyAndGetPendingBodies) {
   const auto notify = decode_notify(
       R"({"timestamp":1517016948,"jobs":{"QUEUED":[{"jobId":"job1","queuedAt":1517016947,"lastUpdatedAt":1517016947,"executionNumber":1,"versionNumber":1}],"IN_PROGRESS":[{"jobId":"job0","queuedAt":1517016940,"startedAt":1517016941,"lastUpdatedAt":1517016942,"executionNumber":1,"versionNumber":2}]}})");

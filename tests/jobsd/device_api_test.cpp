@@ -33,7 +33,7 @@ TEST_F(DeviceApi, GetPending_ListsInProgressAndQueuedOldestFirstAndEchoesToken) 
   ASSERT_EQ(b["inProgressJobs"].size(), 1U);
   EXPECT_EQ(b["inProgressJobs"][0]["jobId"], "j1");
   EXPECT_EQ(b["inProgressJobs"][0]["versionNumber"], 2);
-  EXPECT_EQ(b["inProgressJobs"][0]["executionNumber"], 1);
+  EXPECT_EQ(b["inProgressJobs"][0]["executionNumber"], kFirstExecutionNumber);
   ASSERT_EQ(b["queuedJobs"].size(), 1U);
   EXPECT_EQ(b["queuedJobs"][0]["jobId"], "j2");
   EXPECT_EQ(b["timestamp"], now / 1000);
@@ -280,6 +280,45 @@ TEST_F(DeviceApi, AnnounceNext_NamesTheNextExecutionOfEveryThingWithPendingWork)
   EXPECT_EQ(t1["jobDocument"]["operation"], "app_fw_update");
   EXPECT_EQ(body(messages, topic("t2", "notify-next"))["execution"]["jobId"], "j2");
   EXPECT_EQ(find(messages, topic("idle", "notify-next")), nullptr);
+}
+
+TEST_F(DeviceApi, ExecutionNumbers_ArePast32BitsAndOnePerExecution) {
+  const std::int64_t j1 = service->describe_execution("j1", "t1")->execution_number;
+  const std::int64_t j2_t1 = service->describe_execution("j2", "t1")->execution_number;
+  const std::int64_t j2_t2 = service->describe_execution("j2", "t2")->execution_number;
+  EXPECT_GT(j1, std::int64_t{1} << 32);
+  EXPECT_NE(j1, j2_t1);
+  EXPECT_NE(j2_t1, j2_t2);
+  EXPECT_NE(j1, j2_t2);
+  auto e = body(send("t1", "$next/get", "{}").messages, topic("t1", "$next/get/accepted"))["execution"];
+  EXPECT_EQ(e["executionNumber"].get<std::int64_t>(), j1);
+  // The number as a device that keeps it in 32 bits sends it back: not this execution.
+  const auto cut = static_cast<std::int64_t>(static_cast<std::uint32_t>(j1));
+  auto b = body(send("t1", "j1/get", R"({"executionNumber":)" + std::to_string(cut) + "}").messages,
+                topic("t1", "j1/get/rejected"));
+  EXPECT_EQ(b["code"], "ResourceNotFound");
+  b = body(send("t1", "j1/update", R"({"status":"IN_PROGRESS","executionNumber":)" + std::to_string(cut) + "}").messages,
+           topic("t1", "j1/update/rejected"));
+  EXPECT_EQ(b["code"], "ResourceNotFound");
+  EXPECT_NE(find(send("t1", "j1/update", R"({"status":"IN_PROGRESS","executionNumber":)" + std::to_string(j1) + "}")
+                     .messages,
+                 topic("t1", "j1/update/accepted")),
+            nullptr);
+}
+
+TEST_F(DeviceApi, ExecutionNumbers_SurviveARestartAndOlderDatabasesKeepTheirs) {
+  const std::int64_t j2_t2 = service->describe_execution("j2", "t2")->execution_number;
+  // An execution from a database written before the numbers grew: it keeps its 1.
+  StoreChanges old;
+  Execution legacy{.job_id = "j2", .thing_name = "legacy", .queued_at_ms = now, .last_updated_at_ms = now};
+  old.executions.push_back(legacy);
+  ASSERT_TRUE(store.apply(old));
+  reopen();
+  EXPECT_EQ(service->describe_execution("j2", "t2")->execution_number, j2_t2);
+  EXPECT_EQ(service->describe_execution("j2", "legacy")->execution_number, 1);
+  add_things({"t3"});
+  create_job("j3", {"t3"});
+  EXPECT_GT(service->describe_execution("j3", "t3")->execution_number, j2_t2) << "numbers are not reused";
 }
 
 TEST_F(DeviceApi, UnknownOperationIsInvalidTopic) {

@@ -62,7 +62,7 @@ TEST_F(SqliteStoreTest, RoundTripsEveryRecordField) {
   e.started_at_ms = 6;
   e.last_updated_at_ms = 7;
   e.version_number = 3;
-  e.execution_number = 1;
+  e.execution_number = 0x1'8000'0001;  // past 32 bits, as the service numbers them
   e.step_deadline_ms = 8;
   e.in_progress_deadline_ms = 9;
   changes.executions.push_back(e);

@@ -162,6 +162,15 @@ TEST(Checkpoint_Codec, FieldsExactlyAtTheirLimitsRoundTrip) {
   EXPECT_EQ(*back, cp);
 }
 
+// AWS's executionNumber is a long and runs past 2^31; the checkpoint keeps all 64 bits of it.
+TEST(Checkpoint_Codec, KeepsAnExecutionNumberPast32Bits) {
+  Checkpoint cp = sample();
+  cp.execution_number = 0x1'8000'0001;
+  auto back = decode_checkpoint(encoded(cp));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->execution_number, 0x1'8000'0001);
+}
+
 TEST(Checkpoint_Codec, Crc32MatchesTheStandardCheckValue) { EXPECT_EQ(crc32("123456789"), 0xcbf43926U); }
 
 class FileStore : public ::testing::Test {

@@ -38,6 +38,7 @@ Expected<std::unique_ptr<Service>, StoreError> Service::open(Store& store, Confi
     service->jobs_.emplace(j.job_id, std::move(j));
   }
   for (auto& e : loaded->executions) {
+    service->next_execution_number_ = std::max(service->next_execution_number_, e.execution_number + 1);
     ExecutionKey key{e.thing_name, e.job_id};
     service->executions_.emplace(std::move(key), std::move(e));
   }
@@ -202,6 +203,12 @@ Expected<void, StoreError> Service::commit(StoreChanges changes, std::int64_t no
                                            std::vector<OutgoingMessage>& out) {
   apply_abort_rules(changes, now_ms);  // before completion: a tripped job ends CANCELED, not COMPLETED
   complete_finished_jobs(changes, now_ms);
+  // A new execution gets its number here, whichever path queued it; the counter moves on only once
+  // the store has taken the change set.
+  std::int64_t next_number = next_execution_number_;
+  for (auto& e : changes.executions) {
+    if (executions_.find({e.thing_name, e.job_id}) == executions_.end()) e.execution_number = next_number++;
+  }
 
   std::set<std::string> affected;
   for (const auto& e : changes.executions) affected.insert(e.thing_name);
@@ -212,6 +219,7 @@ Expected<void, StoreError> Service::commit(StoreChanges changes, std::int64_t no
   for (const auto& thing : affected) before.emplace(thing, view_of(thing));
 
   if (auto stored = store_->apply(changes); !stored) return stored;
+  next_execution_number_ = next_number;
 
   for (const auto& id : changes.deleted_jobs) {
     jobs_.erase(id);

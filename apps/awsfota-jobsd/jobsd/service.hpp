@@ -35,6 +35,13 @@
 
 namespace awsfota::jobsd {
 
+// The executionNumber of the first execution a fresh database queues; each new one takes the next.
+// AWS's model makes it a long, and AWS's numbers run past 2^31: 0x1'8000'0001 is past 2^32 and cut to 32 bits
+// reads as 2147483649 (unsigned) or a negative number (signed), so a device that keeps executionNumber
+// in 32 bits answers with a number the service does not know, here rather than on AWS. Executions
+// loaded from an older database keep the numbers they had (1).
+inline constexpr std::int64_t kFirstExecutionNumber = 0x1'8000'0001;
+
 struct Config {
   // How long a "minute" of timeoutConfig and stepTimeoutInMinutes lasts; tests make it a second.
   std::int64_t minute_ms = 60'000;
@@ -208,6 +215,7 @@ class Service {
   std::map<std::string, Job> jobs_;
   std::map<ExecutionKey, Execution> executions_;
   std::int64_t next_sequence_ = 1;
+  std::int64_t next_execution_number_ = kFirstExecutionNumber;  // for the next execution committed
   struct RequestWindow {
     std::int64_t start_ms = 0;
     std::int64_t count = 0;
