@@ -41,6 +41,31 @@ TEST_F(DeviceApi, GetPending_ListsInProgressAndQueuedOldestFirstAndEchoesToken) 
   EXPECT_NE(r.log[0].find("op=get"), std::string::npos);
 }
 
+// AWS lists at most 10 pending executions in get/accepted and notify together: IN_PROGRESS first,
+// then QUEUED, oldest first. The rest are there (start-next reaches them in turn), just not listed.
+TEST_F(DeviceApi, GetPendingAndNotify_ListAtMostTenPendingExecutionsTogether) {
+  start_j1();
+  for (int i = 0; i < 11; ++i) {
+    now += 1000;
+    create_job("k" + std::to_string(i), {"t1"});
+  }
+  now += 1000;
+  auto out = create_job("last", {"t1"});  // 14 pending on t1: j1 IN_PROGRESS, j2, k0..k10, last QUEUED
+  auto n = body(out, topic("t1", "notify"));
+  ASSERT_EQ(n["jobs"]["IN_PROGRESS"].size(), 1U);
+  ASSERT_EQ(n["jobs"]["QUEUED"].size(), 9U);
+  EXPECT_EQ(n["jobs"]["QUEUED"][0]["jobId"], "j2");
+  EXPECT_EQ(n["jobs"]["QUEUED"][8]["jobId"], "k7");
+
+  auto b = body(send("t1", "get", "{}").messages, topic("t1", "get/accepted"));
+  ASSERT_EQ(b["inProgressJobs"].size(), 1U);
+  EXPECT_EQ(b["inProgressJobs"][0]["jobId"], "j1");
+  ASSERT_EQ(b["queuedJobs"].size(), 9U);
+  EXPECT_EQ(b["queuedJobs"][0]["jobId"], "j2");
+  EXPECT_EQ(b["queuedJobs"][8]["jobId"], "k7");
+  EXPECT_EQ(service->list_executions_for_thing("t1")->size(), 14U) << "all are kept, only the lists are capped";
+}
+
 TEST_F(DeviceApi, GetPending_AcceptsEmptyPayloadAndAnswersEmptyListsForIdleThing) {
   add_things({"idle"});
   auto b = body(send("idle", "get", "").messages, topic("idle", "get/accepted"));

@@ -181,7 +181,7 @@ Reaction Service::get_pending(const std::string& thing, std::string_view payload
   jobs::GetPendingAccepted accepted;
   accepted.timestamp = now_ms / 1000;
   accepted.client_token = request->client_token;
-  for (const Execution* e : pending_of(thing)) {
+  for (const Execution* e : listed_of(thing)) {
     (e->status == JobStatus::InProgress ? accepted.in_progress_jobs : accepted.queued_jobs).push_back(to_summary(*e));
   }
   r.accept(jobs::encode(accepted), std::to_string(accepted.in_progress_jobs.size()) + " in progress, " +

@@ -86,6 +86,12 @@ std::vector<const Execution*> Service::pending_of(const std::string& thing) cons
   return out;
 }
 
+std::vector<const Execution*> Service::listed_of(const std::string& thing) const {
+  auto pending = pending_of(thing);
+  if (pending.size() > kMaxListedExecutions) pending.resize(kMaxListedExecutions);
+  return pending;
+}
+
 const Execution* Service::next_of(const std::string& thing) const {
   auto pending = pending_of(thing);
   return pending.empty() ? nullptr : pending.front();
@@ -142,7 +148,7 @@ void Service::notify_thing(const std::string& thing, const ThingView& before, st
   if (after.pending != before.pending) {
     jobs::NotifyMessage notify;
     notify.timestamp = now_s;
-    for (const Execution* e : pending_of(thing)) {
+    for (const Execution* e : listed_of(thing)) {
       (e->status == JobStatus::InProgress ? notify.in_progress : notify.queued).push_back(to_summary(*e));
     }
     out.push_back({jobs::notify_filter(thing), jobs::encode(notify)});

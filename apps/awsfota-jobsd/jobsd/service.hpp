@@ -195,6 +195,8 @@ class Service {
   void release_rollout(Job& job, std::int64_t now_ms, StoreChanges& changes) const;
   [[nodiscard]] ThingView view_of(const std::string& thing) const;
   [[nodiscard]] std::vector<const Execution*> pending_of(const std::string& thing) const;
+  // The first kMaxListedExecutions of pending_of(): what get/accepted and notify list.
+  [[nodiscard]] std::vector<const Execution*> listed_of(const std::string& thing) const;
   [[nodiscard]] const Execution* next_of(const std::string& thing) const;
   [[nodiscard]] const Execution* find_execution(const std::string& thing, const std::string& job_id) const;
   [[nodiscard]] const Job* find_job(const std::string& job_id) const;
@@ -224,6 +226,10 @@ class Service {
   [[nodiscard]] bool throttled(const std::string& thing, std::int64_t now_ms);
 };
 
+// get/accepted and notify list at most this many pending executions together (IN_PROGRESS first, then
+// QUEUED, oldest first), as AWS does for jobs without a scheduling configuration (AWS IoT Jobs
+// limits, "Maximum number of pending job executions").
+inline constexpr std::size_t kMaxListedExecutions = 10;
 // A step or in-progress timeout in minutes must lie in 1..10080 (seven days), as AWS requires.
 inline constexpr std::int64_t kMaxTimeoutMinutes = 10080;
 inline constexpr std::int64_t kMinPresignedExpiresSec = 60;
