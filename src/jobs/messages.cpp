@@ -44,6 +44,9 @@ constexpr std::array<std::pair<RejectedCode, std::string_view>, 9> kRejectedCode
 
 // Versions, execution numbers and timestamps: never negative.
 constexpr IntRange kCounter{0, detail::kMaxSafeInteger};
+// A long in AWS's model that the device only reads: any value is taken, so an odd one cannot cost a
+// notification.
+constexpr IntRange kAnySafeInteger{-detail::kMaxSafeInteger, detail::kMaxSafeInteger};
 // AWS: 1 to 10,080 minutes (7 days); -1 clears the step timer on update.
 constexpr IntRange kStepTimeout{-1, 10080};
 
@@ -95,6 +98,7 @@ Json to_json(const JobExecution& e) {
   put_optional(out, "lastUpdatedAt", e.last_updated_at);
   out["versionNumber"] = e.version_number;
   out["executionNumber"] = e.execution_number;
+  put_optional(out, "approximateSecondsBeforeTimedOut", e.approximate_seconds_before_timed_out);
   return out;
 }
 
@@ -199,6 +203,7 @@ JobExecution read_execution(const ObjectReader& r) {
   e.last_updated_at = r.optional_int("lastUpdatedAt", kCounter);
   e.version_number = r.required_int("versionNumber", kCounter);
   e.execution_number = r.optional_int("executionNumber", kCounter).value_or(0);
+  e.approximate_seconds_before_timed_out = r.optional_int("approximateSecondsBeforeTimedOut", kAnySafeInteger);
   return e;
 }
 

@@ -100,7 +100,8 @@ JobExecution full_execution() {
                       .started_at = 1559000010,
                       .last_updated_at = 1559000020,
                       .version_number = 3,
-                      .execution_number = 1};
+                      .execution_number = 1,
+                      .approximate_seconds_before_timed_out = 3540};
 }
 
 JobExecutionSummary summary(const std::string& id, std::int64_t version) {
@@ -265,6 +266,19 @@ TEST(Messages, ExecutionNumberPast32BitsSurvivesEveryMessage) {
   const auto update = decode_update_execution_request(R"({"status":"IN_PROGRESS","executionNumber":6442450945})");
   ASSERT_TRUE(update) << update.error().message;
   EXPECT_EQ(update->execution_number, big);
+}
+
+TEST(Messages, ApproximateSecondsBeforeTimedOutIsReadWhenPresentAndNeverCostsTheMessage) {
+  auto next = decode_notify_next(
+      R"({"timestamp":1,"execution":{"jobId":"j","versionNumber":2,"approximateSecondsBeforeTimedOut":59}})");
+  ASSERT_TRUE(next) << next.error().message;
+  EXPECT_EQ(next->execution->approximate_seconds_before_timed_out, 59);
+  next = decode_notify_next(R"({"timestamp":1,"execution":{"jobId":"j","versionNumber":2}})");
+  ASSERT_TRUE(next) << next.error().message;
+  EXPECT_EQ(next->execution->approximate_seconds_before_timed_out, std::nullopt);
+  next = decode_notify_next(
+      R"({"timestamp":1,"execution":{"jobId":"j","versionNumber":2,"approximateSecondsBeforeTimedOut":-3}})");
+  ASSERT_TRUE(next) << "an odd value of a field the device only reads: " << next.error().message;
 }
 
 TEST(Messages, DecodesAwsNotifyAndGetPendingBodies) {

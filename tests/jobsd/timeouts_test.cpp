@@ -37,6 +37,31 @@ TEST_F(Timeouts, InProgressTimeoutMovesExecutionToTimedOutAndNotifies) {
   EXPECT_EQ(b["executionState"]["status"], "TIMED_OUT");
 }
 
+// AWS's JobExecution carries approximateSecondsBeforeTimedOut only while a timer runs: the nearer
+// of the step and in-progress timers, in seconds, never negative.
+TEST_F(Timeouts, ApproximateSecondsBeforeTimedOutOnlyWhileATimerRunsAndNeverNegative) {
+  (void)create_job("j1", {"t1"}, "{}", 10);  // in-progress timeout: 10 "minutes" = 10 s here
+  (void)create_job("free", {"t1"});
+  auto queued = body(send("t1", "$next/get", "{}").messages, topic("t1", "$next/get/accepted"))["execution"];
+  EXPECT_FALSE(queued.contains("approximateSecondsBeforeTimedOut")) << "no timer runs while QUEUED";
+
+  auto started = body(send("t1", "start-next", "{}").messages, topic("t1", "start-next/accepted"))["execution"];
+  EXPECT_EQ(started["approximateSecondsBeforeTimedOut"], 10);
+  now += 3000;
+  auto e = body(send("t1", "j1/get", "{}").messages, topic("t1", "j1/get/accepted"))["execution"];
+  EXPECT_EQ(e["approximateSecondsBeforeTimedOut"], 7);
+  (void)send("t1", "j1/update", R"({"status":"IN_PROGRESS","stepTimeoutInMinutes":2})");  // nearer: 2 s
+  e = body(send("t1", "j1/get", "{}").messages, topic("t1", "j1/get/accepted"))["execution"];
+  EXPECT_EQ(e["approximateSecondsBeforeTimedOut"], 2);
+  now += 2 * kMinute + 1500;  // past the step deadline, before tick() has run
+  e = body(send("t1", "j1/get", "{}").messages, topic("t1", "j1/get/accepted"))["execution"];
+  EXPECT_EQ(e["approximateSecondsBeforeTimedOut"], 0);
+
+  auto next = body(service->tick(now).messages, topic("t1", "notify-next"))["execution"];
+  EXPECT_EQ(next["jobId"], "free");
+  EXPECT_FALSE(next.contains("approximateSecondsBeforeTimedOut")) << "a job without timeoutConfig";
+}
+
 TEST_F(Timeouts, StepTimeoutFromStartNextCanBeResetAndCleared) {
   (void)create_job("j1", {"t1"});
   (void)send("t1", "start-next", R"({"stepTimeoutInMinutes":1})");

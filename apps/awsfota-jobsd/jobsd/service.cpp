@@ -138,6 +138,13 @@ jobs::JobExecution Service::to_message(const Execution& e, bool with_document, s
   m.last_updated_at = e.last_updated_at_ms / 1000;
   m.version_number = e.version_number;
   m.execution_number = e.execution_number;
+  // As AWS's JobExecution: only while a timer runs, the nearer of the two, and never below zero (a
+  // deadline may pass a moment before tick() times the execution out).
+  std::optional<std::int64_t> deadline;
+  for (const auto& d : {e.step_deadline_ms, e.in_progress_deadline_ms}) {
+    if (d && (!deadline || *d < *deadline)) deadline = d;
+  }
+  if (deadline) m.approximate_seconds_before_timed_out = std::max<std::int64_t>(0, (*deadline - now_ms) / 1000);
   return m;
 }
 

@@ -70,6 +70,8 @@ struct JobExecution {
   std::optional<std::int64_t> last_updated_at;
   std::int64_t version_number = 0;
   std::int64_t execution_number = 0;
+  // Only when a step or in-progress timeout runs; AWS may time the execution out up to 60 s later.
+  std::optional<std::int64_t> approximate_seconds_before_timed_out;
 
   friend bool operator==(const JobExecution&, const JobExecution&) = default;
 };
