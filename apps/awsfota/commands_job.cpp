@@ -132,7 +132,7 @@ void add_aws_options(CLI::App* cmd, AwsOptions& o) {
   cmd->add_option("--region", o.region, "AWS region (default: AWS_DEFAULT_REGION, then the profile's)");
   cmd->add_option("--profile", o.profile, "profile of ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE)");
   cmd->add_option("--ca", o.tls.ca_file, "CA (PEM) to trust for an HTTPS endpoint")->check(CLI::ExistingFile);
-  cmd->add_option("--signing-name", o.signing_name, "SigV4 service name (default execute-api, as botocore signs IoT)")
+  cmd->add_option("--signing-name", o.signing_name, "SigV4 service name (default iot, as current botocore signs IoT)")
       ->group("");
 }
 

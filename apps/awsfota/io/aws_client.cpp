@@ -66,7 +66,7 @@ Expected<HttpResult, HttpFailure> call_api_once(const AwsContext& ctx, const Api
   url.query = request.query;
   SigV4Request sreq;
   sreq.method = request.method;
-  sreq.host = url.authority;
+  sreq.host = signed_host(url.scheme, url.authority);  // as curl sends it: no default port
   sreq.path = url.path;
   sreq.query = url.query;
   sreq.payload_sha256 = hex_lower(primitives.sha256(request.body));
@@ -124,7 +124,7 @@ Expected<void, std::string> s3_put_file(const SigV4Credentials& credentials, con
   if (!hash) return unexpected(hash.error());
   SigV4Request sreq;
   sreq.method = "PUT";
-  sreq.host = url.authority;
+  sreq.host = signed_host(url.scheme, url.authority);  // as curl sends it: no default port
   sreq.path = url.path;
   sreq.query = url.query;
   sreq.payload_sha256 = *hash;

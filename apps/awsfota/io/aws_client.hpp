@@ -19,8 +19,9 @@
 
 namespace awsfota::cli {
 
-// botocore's iot model says signingName "execute-api" for the control plane.
-inline constexpr const char* kIotSigningName = "execute-api";
+// Current botocore's iot model (2015-05-28) says signingName "iot"; older ones said "execute-api", which
+// AWS (and awsfota-jobsd) still accept.
+inline constexpr const char* kIotSigningName = "iot";
 
 struct AwsOptions {
   std::string endpoint_url;  // empty: the region's AWS endpoint

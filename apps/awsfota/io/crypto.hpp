@@ -1,4 +1,5 @@
-// OpenSSL-backed primitives for the CLI: SigV4's HMAC-SHA256/SHA-256 and a file's SHA-256.
+// OpenSSL-backed primitives for the CLI: SigV4's HMAC-SHA256/SHA-256 (apps/common/sigv4) and a file's
+// SHA-256.
 #pragma once
 
 #include <filesystem>
@@ -6,10 +7,11 @@
 
 #include "awsfota/expected.hpp"
 #include "cli/sigv4.hpp"
+#include "sigv4/openssl_primitives.hpp"
 
 namespace awsfota::cli {
 
-[[nodiscard]] SigV4Primitives openssl_sigv4_primitives();
+using sigv4::openssl_sigv4_primitives;
 // Lowercase hex SHA-256 of a file, read in chunks.
 [[nodiscard]] Expected<std::string, std::string> sha256_file_hex(const std::filesystem::path& path);
 

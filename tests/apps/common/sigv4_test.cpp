@@ -1,11 +1,16 @@
-// SigV4 against AWS's published example (IAM ListUsers, "GET with query string": credentials AKIDEXAMPLE,
-// 20150830T123600Z, us-east-1, service iam), whose canonical request hash and signature AWS documents.
+// SigV4 against AWS's published values:
+//  - the IAM ListUsers example of the SigV4 documentation ("GET with query string": credentials
+//    AKIDEXAMPLE, 20150830T123600Z, us-east-1, service iam), whose canonical request hash, signing key
+//    and signature AWS documents;
+//  - AWS's SigV4 test suite (aws-sig-v4-test-suite, the cases get-vanilla and
+//    get-vanilla-query-order-key-case: same credentials and date, service "service"), whose
+//    signatures it publishes. Only the signatures are taken from there; the requests are built here.
 #include <gtest/gtest.h>
 
-#include "cli/sigv4.hpp"
-#include "io/crypto.hpp"
+#include "sigv4/openssl_primitives.hpp"
+#include "sigv4/sigv4.hpp"
 
-namespace awsfota::cli {
+namespace awsfota::sigv4 {
 namespace {
 
 SigV4Request list_users() {
@@ -85,7 +90,51 @@ TEST(SigV4, HeaderValues_AreTrimmedAndSpacesCollapsed) {
   EXPECT_NE(canonical_request(r, kScope).find("\nx-custom:a b\n"), std::string::npos);
 }
 
-TEST(SigV4, AmzDate_FromUnixTime) { EXPECT_EQ(amz_date_from_unix(1440938160), "20150830T123600Z"); }
+TEST(SigV4, AmzDate_FromUnixTimeAndBack) {
+  EXPECT_EQ(amz_date_from_unix(1440938160), "20150830T123600Z");
+  EXPECT_EQ(unix_from_amz_date("20150830T123600Z"), 1440938160);
+  EXPECT_FALSE(unix_from_amz_date("20150830T123600"));
+  EXPECT_FALSE(unix_from_amz_date("20150231T000000Z"));  // no 31 February
+  EXPECT_FALSE(unix_from_amz_date("2015-08-30T12:36Z"));
+}
+
+// The test suite's requests: GET https://example.amazonaws.com/ with Host and X-Amz-Date signed.
+SigV4Request suite_request(QueryList query = {}) {
+  return SigV4Request{"GET", "example.amazonaws.com", "/", std::move(query), {},
+                      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", true};
+}
+const SigV4Scope kSuiteScope{"20150830T123600Z", "us-east-1", "service"};
+
+TEST(SigV4, TestSuite_GetVanilla) {
+  EXPECT_EQ(signature(suite_request(), kCreds, kSuiteScope, openssl_sigv4_primitives()),
+            "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31");
+}
+
+TEST(SigV4, TestSuite_GetVanillaQueryOrderKeyCase) {
+  EXPECT_EQ(signature(suite_request({{"Param2", "value2"}, {"Param1", "value1"}}), kCreds, kSuiteScope,
+                      openssl_sigv4_primitives()),
+            "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500");
+}
+
+TEST(SigV4, SignedHost_DropsOnlyTheSchemesDefaultPort) {
+  EXPECT_EQ(signed_host("https", "iot.eu-west-1.amazonaws.com:443"), "iot.eu-west-1.amazonaws.com");
+  EXPECT_EQ(signed_host("http", "127.0.0.1:80"), "127.0.0.1");
+  EXPECT_EQ(signed_host("HTTPS", "h:443"), "h");
+  EXPECT_EQ(signed_host("http", "127.0.0.1:8080"), "127.0.0.1:8080");
+  EXPECT_EQ(signed_host("http", "h:443"), "h:443");   // 443 is not http's default
+  EXPECT_EQ(signed_host("https", "h:4430"), "h:4430");
+  EXPECT_EQ(signed_host("https", "[::1]:443"), "[::1]");
+}
+
+TEST(SigV4, RepeatedHeaders_JoinInOrder) {
+  const CanonicalParts parts{"GET", "/", {}, {{"X-A", "2"}, {"host", "h"}, {"x-a", " 1 "}}, "x", true};
+  EXPECT_NE(canonical_request(parts).find("\nhost:h\nx-a:2,1\n\nhost;x-a\n"), std::string::npos);
+}
+
+TEST(SigV4, PercentDecode_LeavesPlusAndMalformedEscapes) {
+  EXPECT_EQ(percent_decode("a%3Ab+c%2"), "a:b+c%2");
+  EXPECT_EQ(percent_decode("%zz%41"), "%zzA");
+}
 
 TEST(SigV4, UriEncode_KeepsUnreservedOnly) {
   EXPECT_EQ(uri_encode("aZ09-_.~ /+=$"), "aZ09-_.~%20%2F%2B%3D%24");
@@ -93,4 +142,4 @@ TEST(SigV4, UriEncode_KeepsUnreservedOnly) {
 }
 
 }  // namespace
-}  // namespace awsfota::cli
+}  // namespace awsfota::sigv4
