@@ -9,10 +9,12 @@
 #include <cstdio>
 #include <ctime>
 #include <deque>
+#include <functional>
 #include <fstream>
 #include <iterator>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -20,16 +22,18 @@
 #include "awsfota/adapters/mosquitto/client.hpp"
 #include "awsfota/jobs/topics.hpp"
 #include "command_line.hpp"
+#include "jobsd/control_auth.hpp"
 #include "jobsd/rest_api.hpp"
 #include "jobsd/service.hpp"
 #include "jobsd_sqlite/sqlite_store.hpp"
+#include "sigv4/openssl_primitives.hpp"
 
 namespace {
 
 namespace mqtt = awsfota::adapters::mosquitto;
 using namespace awsfota::jobsd;
 
-constexpr const char* kDescription = R"(awsfota-jobsd: a local AWS IoT Jobs service.
+constexpr const char* kDescription = R"help(awsfota-jobsd: a local AWS IoT Jobs service.
 
 Connects to an MQTT broker as a privileged client and answers the AWS IoT Jobs device API for every
 thing ($aws/things/+/jobs/...): get, start-next, J/get ($next too), J/update, with notify and
@@ -37,18 +41,27 @@ notify-next. Serves the AWS IoT control plane (create-job, cancel-job, describe-
 on http://127.0.0.1:HTTP_PORT for `aws iot ... --endpoint-url`. Keeps its state in SQLite (WAL),
 so a restart loses nothing. Logs one line per request to stderr.
 
+Every control-plane request must be SigV4-signed (signing name iot or execute-api, the --region
+scope, within 5 minutes of the service's clock) with a key pair of --credentials-file, a file in the
+format of ~/.aws/credentials ([profile] aws_access_key_id = ..., aws_secret_access_key = ...; several
+profiles: several keys). Refusals answer as AWS does: MissingAuthenticationTokenException,
+UnrecognizedClientException (unknown key), InvalidSignatureException (wrong secret, signature expired),
+all HTTP 403. --anonymous turns the check off (logged at start). Each account gets
+--api-requests-per-second (default 10, AWS's rate for the IoT Jobs APIs; bursts of as many); more
+answer ThrottlingException (HTTP 400), which the AWS CLI retries.
+
 Example (as scripts/stack runs it):
   awsfota-jobsd --db run/stack-a/jobsd.db --mqtt-port 8883 --ca run/stack-a/pki/ca.pem \
       --cert run/stack-a/pki/jobsd.pem --key run/stack-a/pki/jobsd.key --http-port 8080 \
       --files-url https://127.0.0.1:8443 --documents-url http://127.0.0.1:8081 \
-      --link-secret-file run/stack-a/link-secret
-  AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_DEFAULT_REGION=us-east-1 \
-      aws iot list-things --endpoint-url http://127.0.0.1:8080
-)";
+      --link-secret-file run/stack-a/link-secret --credentials-file run/stack-a/credentials
+  eval "$(scripts/stack env)"   # AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION
+  aws iot list-things --endpoint-url http://127.0.0.1:8080
+)help";
 
 constexpr const char* kFooter = R"(Exit codes: 0 stopped (SIGTERM/SIGINT); 1 the database, the broker or the REST port failed;
 2 bad command line or options (an unknown option, a bad value, --files-url without a secret,
-unusable TLS files).)";
+unusable TLS files, neither --credentials-file nor --anonymous, an unreadable credentials file).)";
 
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop = true; }
@@ -90,6 +103,9 @@ struct Options {
   std::string region = "us-east-1";
   std::string account = "000000000000";
   bool announce_next_on_connect = false;
+  std::vector<std::string> credentials_files;
+  bool anonymous = false;
+  double api_requests_per_second = kAwsJobsApiRequestsPerSecond;
 };
 
 // The service and what its callers (MQTT loop, HTTP threads) share: one lock, and the messages the
@@ -151,9 +167,39 @@ DocumentFetcher document_fetcher(const Options& o) {
   };
 }
 
-void serve_http(httplib::Server& server, Shared& shared, const awsfota::jobsd::ArnScope& scope,
-                const DocumentFetcher& fetch_document) {
-  auto handler = [&shared, &scope, &fetch_document](const httplib::Request& req, httplib::Response& res) {
+// Who may call: ControlAuth (SigV4 against the configured keys, the rate per account), with its own
+// lock so that checking a signature does not hold up the service.
+struct Gate {
+  std::mutex mutex;
+  ControlAuth auth;
+  awsfota::sigv4::SigV4Primitives primitives = awsfota::sigv4::openssl_sigv4_primitives();
+};
+
+// The refusal to answer, or nullopt when the request may go on to the REST API.
+std::optional<RestResponse> check_caller(Gate& gate, const httplib::Request& req) {
+  awsfota::sigv4::ReceivedRequest received{req.method, req.target, {}, req.body};
+  for (const auto& [name, value] : req.headers) received.headers.emplace_back(name, value);
+  std::lock_guard lock(gate.mutex);
+  return gate.auth.admit(received, now_ms(), gate.primitives);
+}
+
+// Requests a part of the program answers before the control plane sees them (and before the
+// signature check: that part decides what it lets in); true when it answered. Empty: none.
+using HttpHook = std::function<bool(const httplib::Request&, httplib::Response&)>;
+
+void serve_http(httplib::Server& server, Shared& shared, Gate& gate, const awsfota::jobsd::ArnScope& scope,
+                const DocumentFetcher& fetch_document, const HttpHook& hook) {
+  auto handler = [&shared, &gate, &scope, &fetch_document, &hook](const httplib::Request& req,
+                                                                  httplib::Response& res) {
+    if (hook && hook(req, res)) return;
+    if (auto refusal = check_caller(gate, req)) {
+      res.status = refusal->status;
+      res.set_header("x-amzn-ErrorType", refusal->error_type);
+      res.set_content(refusal->body, "application/json");
+      log_line("rest " + req.method + " " + req.path + " -> " + std::to_string(refusal->status) + " " +
+               refusal->error_type);
+      return;
+    }
     RestRequest request{req.method, req.path, {}, req.body};
     for (const auto& [k, v] : req.params) request.query[k] = v;
     RestResponse response;
@@ -230,7 +276,42 @@ void serve_mqtt(mqtt::Client& client, Shared& shared) {
   }
 }
 
+// The control plane's gate from the options: the keys of every --credentials-file, or anonymous.
+std::optional<ControlAuthConfig> control_auth_config(const Options& o) {
+  ControlAuthConfig config{o.region, o.account, {}, o.anonymous, o.api_requests_per_second};
+  if (o.anonymous) {
+    log_line("WARNING: --anonymous: the control plane takes requests WITHOUT checking signatures; anyone who "
+             "can reach 127.0.0.1:" + std::to_string(o.http_port) + " may create and cancel jobs");
+    return config;
+  }
+  if (o.credentials_files.empty()) {
+    log_line("give --credentials-file (the key pairs allowed to call the control plane) or --anonymous");
+    return std::nullopt;
+  }
+  for (const auto& path : o.credentials_files) {
+    std::ifstream in(path);
+    if (!in) {
+      log_line("--credentials-file " + path + ": cannot read it");
+      return std::nullopt;
+    }
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    auto keys = parse_credentials_file(text);
+    if (!keys) {
+      log_line("--credentials-file " + path + ": " + keys.error());
+      return std::nullopt;
+    }
+    config.keys.merge(*keys);
+  }
+  log_line("control plane: SigV4 with " + std::to_string(config.keys.size()) + " key(s), " +
+           (o.api_requests_per_second > 0 ? std::to_string(o.api_requests_per_second) + " requests/s per account"
+                                          : std::string("no rate limit")));
+  return config;
+}
+
 int run(const Options& o) {
+  auto auth_config = control_auth_config(o);
+  if (!auth_config) return 2;
+  Gate gate{{}, ControlAuth(std::move(*auth_config))};
   auto store = SqliteStore::open(o.db);
   if (!store) {
     log_line("cannot open the database: " + store.error().message);
@@ -301,7 +382,8 @@ int run(const Options& o) {
   httplib::Server http;
   const ArnScope scope{o.region, o.account};
   const DocumentFetcher fetch_document = document_fetcher(o);
-  serve_http(http, shared, scope, fetch_document);
+  // The hook for read-only pages (/ui) lands here: serve_http(..., serve_ui) answers them first.
+  serve_http(http, shared, gate, scope, fetch_document, HttpHook{});
   int http_port = o.http_port;
   if (http_port == 0) {
     http_port = http.bind_to_any_port("127.0.0.1");
@@ -360,6 +442,13 @@ int main(int argc, char** argv) {
   app.add_flag("--announce-next-on-connect", o.announce_next_on_connect,
                "on each connection to the broker, publish notify-next to every thing with pending work (not "
                "what AWS does: off by default, devices must ask with $next/get or get on connect)");
+  app.add_option("--credentials-file", o.credentials_files,
+                 "key pairs allowed to call the control plane, in ~/.aws/credentials format (repeatable)")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--anonymous", o.anonymous, "take control-plane requests without a signature (local experiments only)");
+  app.add_option("--api-requests-per-second", o.api_requests_per_second,
+                 "control-plane requests per second per account, more get ThrottlingException (0: no limit)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   if (auto done = awsfota::program::parse(app, argc, argv)) return *done;
 
   std::signal(SIGINT, on_signal);
