@@ -19,10 +19,6 @@ class AwsCli : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!std::filesystem::exists(kAws)) GTEST_SKIP() << "Debian's awscli is not installed";
-    // Throwaway credentials: the local service does not check signatures, the CLI wants some.
-    setenv("AWS_ACCESS_KEY_ID", "local", 1);
-    setenv("AWS_SECRET_ACCESS_KEY", "local", 1);
-    setenv("AWS_DEFAULT_REGION", "us-east-1", 1);
     setenv("AWS_CONFIG_FILE", "/dev/null", 1);
     setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null", 1);
     setenv("AWS_PAGER", "", 1);
@@ -34,6 +30,8 @@ class AwsCli : public ::testing::Test {
     auto s = LocalStack::start(dir.path(), {.documents_url = "http://127.0.0.1:" + std::to_string(files->http_port())});
     ASSERT_TRUE(s) << s.error();
     stack = std::move(*s);
+    // The stack's key pair: the service checks the CLI's signatures against it.
+    for (const auto& [name, value] : stack->aws_env()) setenv(name.c_str(), value.c_str(), 1);
   }
 
   // Runs `aws iot ARGS --endpoint-url ...`; its JSON output, or its error text.

@@ -5,8 +5,13 @@
 
 #include <signal.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
+#include <random>
 #include <thread>
+
+#include "sigv4/openssl_primitives.hpp"
 #include "support/build_paths.hpp"
 
 namespace awsfota::jobsd::testing {
@@ -30,6 +35,20 @@ bool wait_until(const std::function<bool()>& condition, milliseconds timeout) {
 std::string read_text(const std::filesystem::path& p) {
   std::ifstream in(p);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A key pair shaped like AWS's: a 20-character id starting AKIA, a 40-character secret.
+sigv4::SigV4Credentials generate_credentials() {
+  static constexpr char kIdChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  static constexpr char kSecretChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::random_device seed;
+  std::mt19937_64 rng(seed());
+  auto pick = [&](const char* chars, std::size_t n, std::size_t count) {
+    std::string out;
+    for (std::size_t i = 0; i < count; ++i) out.push_back(chars[rng() % n]);
+    return out;
+  };
+  return {"AKIA" + pick(kIdChars, sizeof kIdChars - 1, 16), pick(kSecretChars, sizeof kSecretChars - 1, 40), ""};
 }
 
 }  // namespace
@@ -120,6 +139,13 @@ Expected<std::unique_ptr<LocalStack>, std::string> LocalStack::start(const std::
   auto service = stack->pki_->issue(kServiceClientId, {}, awsfota::testing::CertUsage::Client);
   if (!service) return unexpected(service.error());
   stack->service_cert_ = *service;
+  stack->credentials_ = generate_credentials();
+  {
+    const auto file = dir / "credentials";
+    std::ofstream(file) << "[default]\naws_access_key_id = " << stack->credentials_.access_key_id
+                        << "\naws_secret_access_key = " << stack->credentials_.secret_access_key << "\n";
+    ::chmod(file.c_str(), 0600);
+  }
   if (auto b = stack->start_broker(); !b) return unexpected(b.error());
   if (auto s = stack->start_service(); !s) return unexpected(s.error());
   return stack;
@@ -179,6 +205,12 @@ Expected<void, std::string> LocalStack::start_service() {
                                "--minute-ms", std::to_string(options_.minute_ms), "--files-url",
                                options_.files_url, "--link-secret", "test-secret"};
   if (!options_.documents_url.empty()) argv.insert(argv.end(), {"--documents-url", options_.documents_url});
+  if (options_.anonymous) {
+    argv.emplace_back("--anonymous");
+  } else {
+    argv.insert(argv.end(), {"--credentials-file", (dir_ / "credentials").string()});
+  }
+  argv.insert(argv.end(), {"--api-requests-per-second", std::to_string(options_.api_requests_per_second)});
   argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
   service_ = std::make_unique<ChildProcess>(
       argv, dir_ / ("jobsd-" + std::to_string(service_starts_) + ".log"));
@@ -242,14 +274,50 @@ Expected<void, mqtt::MqttError> LocalStack::try_connect(const std::string& clien
   return r;
 }
 
+std::vector<std::pair<std::string, std::string>> LocalStack::aws_env() const {
+  return {{"AWS_ACCESS_KEY_ID", credentials_.access_key_id},
+          {"AWS_SECRET_ACCESS_KEY", credentials_.secret_access_key},
+          {"AWS_DEFAULT_REGION", "us-east-1"}};
+}
+
 RestResult LocalStack::rest(const std::string& method, const std::string& path, const std::string& body) {
+  return rest(method, path, body, RestSigning{});
+}
+
+RestResult LocalStack::rest(const std::string& method, const std::string& path, const std::string& body,
+                            const RestSigning& signing) {
   httplib::Client http("127.0.0.1", http_port_);
   http.set_read_timeout(5, 0);
+  httplib::Headers headers;
+  if (signing.sign) {
+    // Signed as the AWS CLI signs a rest-json call: Host, X-Amz-Date, content-type, the body's hash.
+    const auto p = sigv4::openssl_sigv4_primitives();
+    const auto q = path.find('?');
+    sigv4::SigV4Request req{method, "127.0.0.1:" + std::to_string(http_port_), path.substr(0, q), {}, {},
+                            sigv4::hex_lower(p.sha256(body)), true};
+    if (q != std::string::npos) {
+      std::string_view query(path);
+      query.remove_prefix(q + 1);
+      while (!query.empty()) {
+        const auto amp = query.find('&');
+        const auto item = query.substr(0, amp);
+        const auto eq = item.find('=');
+        req.query.emplace_back(sigv4::percent_decode(item.substr(0, eq)),
+                               eq == std::string_view::npos ? "" : sigv4::percent_decode(item.substr(eq + 1)));
+        query.remove_prefix(amp == std::string_view::npos ? query.size() : amp + 1);
+      }
+    }
+    if (method == "POST" || method == "PUT") req.headers.emplace_back("Content-Type", "application/json");
+    const auto when = signing.unix_time ? signing.unix_time : static_cast<std::int64_t>(std::time(nullptr));
+    for (auto& [name, value] : sigv4::sign_request(req, signing.credentials.value_or(credentials_),
+                                                   {sigv4::amz_date_from_unix(when), "us-east-1", "iot"}, p))
+      headers.emplace(name, value);
+  }
   auto r = [&]() -> httplib::Result {
-    if (method == "POST") return http.Post(path, body, "application/json");
-    if (method == "PUT") return http.Put(path, body, "application/json");
-    if (method == "DELETE") return http.Delete(path);
-    return http.Get(path);
+    if (method == "POST") return http.Post(path, headers, body, "application/json");
+    if (method == "PUT") return http.Put(path, headers, body, "application/json");
+    if (method == "DELETE") return http.Delete(path, headers);
+    return http.Get(path, headers);
   }();
   RestResult out;
   if (!r) return out;

@@ -1,7 +1,9 @@
 // A stack-like fixture for the service's integration tests: a throwaway PKI, Mosquitto with TLS,
 // client certificates, the certificate CN as user name and the per-thing ACL (as scripts/stack
 // configures it) on a free 127.0.0.1 port, and awsfota-jobsd connected to it as its privileged
-// client with a fast clock. Devices are MQTT clients of the project's mosquitto adapter.
+// client with a fast clock. Devices are MQTT clients of the project's mosquitto adapter. The stack
+// generates an access key pair (dir/credentials, as scripts/stack does); rest() signs with it, and
+// aws_env() hands it to the commands a test runs (the AWS CLI, the awsfota CLI).
 //
 //   auto stack = LocalStack::start(dir.path(), {.minute_ms = 200});
 //   ASSERT_TRUE(stack) << stack.error();
@@ -21,6 +23,7 @@
 
 #include "awsfota/adapters/mosquitto/client.hpp"
 #include "awsfota/expected.hpp"
+#include "sigv4/sigv4.hpp"
 #include "support/pki.hpp"
 #include "support/process.hpp"
 
@@ -74,6 +77,17 @@ struct StackOptions {
   std::string documents_url{};          // --documents-url: where create-job --document-source fetches from
   std::string files_url = "https://127.0.0.1:1";  // --files-url: where presigned-URL placeholders point
   std::vector<std::string> extra_args{};  // more awsfota-jobsd options
+  // --api-requests-per-second: well above AWS's 10 so that the suite's bursts are not throttled; a
+  // test of the limit sets its own.
+  double api_requests_per_second = 1000;
+  bool anonymous = false;  // --anonymous instead of --credentials-file
+};
+
+// How rest() signs: with the stack's key pair at the current time unless told otherwise.
+struct RestSigning {
+  std::optional<sigv4::SigV4Credentials> credentials{};  // nullopt: the stack's own
+  bool sign = true;                                     // false: no Authorization at all
+  std::int64_t unix_time = 0;                           // 0: now
 };
 
 struct RestResult {
@@ -94,6 +108,12 @@ class LocalStack {
   [[nodiscard]] Expected<void, adapters::mosquitto::MqttError> try_connect(const std::string& client_id,
                                                                            std::optional<adapters::mosquitto::TlsFiles> tls);
   [[nodiscard]] RestResult rest(const std::string& method, const std::string& path, const std::string& body = "");
+  [[nodiscard]] RestResult rest(const std::string& method, const std::string& path, const std::string& body,
+                                const RestSigning& signing);
+  // The key pair jobsd takes (also in dir()/credentials, ~/.aws/credentials format).
+  [[nodiscard]] const sigv4::SigV4Credentials& credentials() const { return credentials_; }
+  // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_DEFAULT_REGION for a command run against the stack.
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> aws_env() const;
 
   // Stops the service (SIGTERM) and starts it again on the same database.
   [[nodiscard]] Expected<void, std::string> restart_service();
@@ -127,6 +147,7 @@ class LocalStack {
   CertFiles service_cert_;
   std::uint16_t mqtt_port_ = 0;
   std::uint16_t http_port_ = 0;
+  sigv4::SigV4Credentials credentials_;
   std::unique_ptr<ChildProcess> broker_;
   std::unique_ptr<ChildProcess> service_;
   int service_starts_ = 0;

@@ -45,7 +45,7 @@ class RaucAgentE2E : public E2ETest {
         {(awsfota::testing::bin_dir() / "awsfota").string(), "job", "create", id, "--thing", kThing, "--account",
          "000000000000", "--image", bundle.string(), "--url", nginx->https_url(file), "--endpoint-url",
          "http://127.0.0.1:" + std::to_string(stack->http_port())},
-        {.env = {{"AWS_ACCESS_KEY_ID", "local"}, {"AWS_SECRET_ACCESS_KEY", "local"}, {"AWS_DEFAULT_REGION", "us-east-1"}}});
+        {.env = stack->aws_env()});
     ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   }
 

@@ -38,7 +38,7 @@ class CliDocumentSource : public ::testing::Test {
     std::vector<std::string> args{"job", "create", job_id, "--thing", "t1", "--account", "000000000000"};
     args.insert(args.end(), document_args.begin(), document_args.end());
     args.insert(args.end(), {"--endpoint-url", "http://127.0.0.1:" + std::to_string(stack_->http_port())});
-    return run_awsfota(args, {{"AWS_ACCESS_KEY_ID", "local"}, {"AWS_SECRET_ACCESS_KEY", "local"}});
+    return run_awsfota(args, stack_->aws_env());
   }
 
   // The document the service holds for `job_id` (parsed), or null when there is none.

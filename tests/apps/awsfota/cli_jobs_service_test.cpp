@@ -18,6 +18,7 @@ class CliJobs : public ::testing::Test {
     auto s = LocalStack::start(dir_.path() / "stack", {});
     ASSERT_TRUE(s) << s.error();
     stack_ = std::move(*s);
+    env_ = stack_->aws_env();
     for (const char* thing : {"t1", "t2"}) {
       auto r = stack_->rest("POST", std::string("/things/") + thing);
       ASSERT_LT(r.status, 300) << r.body.dump();
@@ -49,7 +50,7 @@ class CliJobs : public ::testing::Test {
   std::unique_ptr<LocalStack> stack_;
   std::vector<std::unique_ptr<TestDevice>> devices_;
   std::string image_;
-  EnvList env_{{"AWS_ACCESS_KEY_ID", "local"}, {"AWS_SECRET_ACCESS_KEY", "local"}, {"AWS_DEFAULT_REGION", "us-east-1"}};
+  EnvList env_;  // the stack's key pair
 };
 
 TEST_F(CliJobs, CreateDescribeListWatch_UntilAllSucceeded) {
