@@ -303,7 +303,7 @@ std::optional<ControlAuthConfig> control_auth_config(const Options& o) {
     config.keys.merge(*keys);
   }
   log_line("control plane: SigV4 with " + std::to_string(config.keys.size()) + " key(s), " +
-           (o.api_requests_per_second > 0 ? std::to_string(o.api_requests_per_second) + " requests/s per account"
+           (o.api_requests_per_second > 0 ? (std::ostringstream() << o.api_requests_per_second).str() + " requests/s per account"
                                           : std::string("no rate limit")));
   return config;
 }

@@ -274,6 +274,34 @@ Expected<void, mqtt::MqttError> LocalStack::try_connect(const std::string& clien
   return r;
 }
 
+std::vector<std::pair<std::string, std::string>> sigv4_headers(const sigv4::SigV4Credentials& credentials,
+                                                              const std::string& method, std::uint16_t port,
+                                                              const std::string& path, const std::string& body,
+                                                              std::int64_t unix_time) {
+  const auto p = sigv4::openssl_sigv4_primitives();
+  const auto q = path.find('?');
+  sigv4::SigV4Request req{method, "127.0.0.1:" + std::to_string(port), path.substr(0, q), {}, {},
+                          sigv4::hex_lower(p.sha256(body)), true};
+  if (q != std::string::npos) {
+    std::string_view query(path);
+    query.remove_prefix(q + 1);
+    while (!query.empty()) {
+      const auto amp = query.find('&');
+      const auto item = query.substr(0, amp);
+      const auto eq = item.find('=');
+      req.query.emplace_back(sigv4::percent_decode(item.substr(0, eq)),
+                             eq == std::string_view::npos ? "" : sigv4::percent_decode(item.substr(eq + 1)));
+      query.remove_prefix(amp == std::string_view::npos ? query.size() : amp + 1);
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (method == "POST" || method == "PUT") req.headers.emplace_back("Content-Type", "application/json");
+  const auto when = unix_time ? unix_time : static_cast<std::int64_t>(std::time(nullptr));
+  for (auto& h : sigv4::sign_request(req, credentials, {sigv4::amz_date_from_unix(when), "us-east-1", "iot"}, p))
+    headers.push_back(std::move(h));
+  return headers;
+}
+
 std::vector<std::pair<std::string, std::string>> LocalStack::aws_env() const {
   return {{"AWS_ACCESS_KEY_ID", credentials_.access_key_id},
           {"AWS_SECRET_ACCESS_KEY", credentials_.secret_access_key},
@@ -290,27 +318,8 @@ RestResult LocalStack::rest(const std::string& method, const std::string& path, 
   http.set_read_timeout(5, 0);
   httplib::Headers headers;
   if (signing.sign) {
-    // Signed as the AWS CLI signs a rest-json call: Host, X-Amz-Date, content-type, the body's hash.
-    const auto p = sigv4::openssl_sigv4_primitives();
-    const auto q = path.find('?');
-    sigv4::SigV4Request req{method, "127.0.0.1:" + std::to_string(http_port_), path.substr(0, q), {}, {},
-                            sigv4::hex_lower(p.sha256(body)), true};
-    if (q != std::string::npos) {
-      std::string_view query(path);
-      query.remove_prefix(q + 1);
-      while (!query.empty()) {
-        const auto amp = query.find('&');
-        const auto item = query.substr(0, amp);
-        const auto eq = item.find('=');
-        req.query.emplace_back(sigv4::percent_decode(item.substr(0, eq)),
-                               eq == std::string_view::npos ? "" : sigv4::percent_decode(item.substr(eq + 1)));
-        query.remove_prefix(amp == std::string_view::npos ? query.size() : amp + 1);
-      }
-    }
-    if (method == "POST" || method == "PUT") req.headers.emplace_back("Content-Type", "application/json");
-    const auto when = signing.unix_time ? signing.unix_time : static_cast<std::int64_t>(std::time(nullptr));
-    for (auto& [name, value] : sigv4::sign_request(req, signing.credentials.value_or(credentials_),
-                                                   {sigv4::amz_date_from_unix(when), "us-east-1", "iot"}, p))
+    for (auto& [name, value] : sigv4_headers(signing.credentials.value_or(credentials_), method, http_port_, path, body,
+                                             signing.unix_time))
       headers.emplace(name, value);
   }
   auto r = [&]() -> httplib::Result {

@@ -96,6 +96,15 @@ struct RestResult {
   std::string error_type;
 };
 
+// The headers that sign a control-plane request to 127.0.0.1:port as the AWS CLI signs a rest-json
+// call (Host, X-Amz-Date, Content-Type for a body, the body's hash; signing name iot, us-east-1).
+// `path` may hold a query; unix_time 0 is now.
+[[nodiscard]] std::vector<std::pair<std::string, std::string>> sigv4_headers(const sigv4::SigV4Credentials& credentials,
+                                                                            const std::string& method,
+                                                                            std::uint16_t port, const std::string& path,
+                                                                            const std::string& body,
+                                                                            std::int64_t unix_time = 0);
+
 class LocalStack {
  public:
   [[nodiscard]] static Expected<std::unique_ptr<LocalStack>, std::string> start(const std::filesystem::path& dir,

@@ -181,7 +181,24 @@ TEST_F(StackScript, UpAddThingServeAndDown) {
   const json job = {{"targets", {"arn:aws:iot:us-east-1:000000000000:thing/dev-1"}},
                     {"document", R"({"url":"${aws:iot:s3-presigned-url:https://bucket.s3.amazonaws.com/fw/app.bin}"})"},
                     {"presignedUrlConfig", {{"expiresInSec", 60}}}};
-  ASSERT_EQ(api.Put("/jobs/j1", job.dump(), "application/json")->status, 200);
+  // The control plane takes only requests signed with the stack's key pair, which `env` prints.
+  ASSERT_EQ(api.Put("/jobs/j1", job.dump(), "application/json")->status, 403);
+  auto env = stack({"env"});
+  ASSERT_TRUE(env) << env.error();
+  const auto exported = [&](const std::string& name) {
+    const auto at = env->find("export " + name + "=");
+    return at == std::string::npos ? std::string()
+                                   : env->substr(at + name.size() + 8, env->find('\n', at) - at - name.size() - 8);
+  };
+  const sigv4::SigV4Credentials keys{exported("AWS_ACCESS_KEY_ID"), exported("AWS_SECRET_ACCESS_KEY"), ""};
+  ASSERT_EQ(keys.access_key_id.size(), 20u) << *env;
+  ASSERT_EQ(keys.secret_access_key.size(), 40u) << *env;
+  EXPECT_NE(env->find("export AWS_DEFAULT_REGION=us-east-1\n"), std::string::npos) << *env;
+  EXPECT_EQ(std::filesystem::status(dir.path() / "run" / "credentials").permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  httplib::Headers signed_put;
+  for (auto& [name, value] : sigv4_headers(keys, "PUT", api_port, "/jobs/j1", job.dump())) signed_put.emplace(name, value);
+  ASSERT_EQ(api.Put("/jobs/j1", signed_put, job.dump(), "application/json")->status, 200);
 
   std::optional<Message> described;
   for (int i = 0; i < 20 && !described; ++i) described = device.request("j1/get", "{}", milliseconds(500));
