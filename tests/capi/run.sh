@@ -18,8 +18,6 @@ name=capi-$$
 thing=capi-device
 job=capi-job-1
 export AWSFOTA_STACK_DIR=$work/stack AWSFOTA_JOBSD=$bin/awsfota-jobsd
-# The local service takes any credentials; the CLI wants some.
-export AWS_ACCESS_KEY_ID=capi AWS_SECRET_ACCESS_KEY=capi AWS_DEFAULT_REGION=us-east-1
 
 cleanup() {
   local rc=$?
@@ -55,6 +53,8 @@ print(" ".join(str(x.getsockname()[1]) for x in s))')
 step "stack up" "$root/scripts/stack" up --name "$name" --mqtt-port "$mqtt_port" --https-port "$https_port" \
   --http-port "$http_port" --api-port "$api_port"
 step "add-thing" "$root/scripts/stack" add-thing "$thing" --name "$name"
+# The stack's key pair, which the Jobs service checks the CLI's signatures against.
+eval "$("$root/scripts/stack" env --name "$name" | grep '^export AWS_')"
 pki=$work/stack/pki
 
 # 3. Images: v1.0.0 in slot A (the factory's), v1.0.1 published and offered as a job.
