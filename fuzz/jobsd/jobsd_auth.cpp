@@ -16,10 +16,13 @@ awsfota::sigv4::SigV4Primitives fake_primitives() {
   awsfota::sigv4::SigV4Primitives p;
   p.sha256 = [](std::string_view data) {
     awsfota::sigv4::Digest32 d{};
-    for (std::size_t i = 0; i < data.size(); ++i) d[i % 32] = static_cast<std::uint8_t>(d[i % 32] * 31 + static_cast<std::uint8_t>(data[i]));
+    for (std::size_t i = 0; i < data.size(); ++i)
+      d[i % 32] = static_cast<std::uint8_t>(d[i % 32] * 31 + static_cast<std::uint8_t>(data[i]));
     return d;
   };
-  p.hmac_sha256 = [h = p.sha256](std::string_view key, std::string_view data) { return h(std::string(key) + std::string(data)); };
+  p.hmac_sha256 = [h = p.sha256](std::string_view key, std::string_view data) {
+    return h(std::string(key) + std::string(data));
+  };
   return p;
 }
 

@@ -1,6 +1,7 @@
 #include "sigv4/sigv4.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <ctime>
 
 namespace awsfota::sigv4 {
@@ -63,11 +64,12 @@ std::string_view as_chars(const Digest32& d) {
   return {reinterpret_cast<const char*>(d.data()), d.size()};  // NOLINT: bytes as a key
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+// The byte two hex digits stand for ("3A" -> ':'), nullopt for anything else.
+std::optional<char> hex_byte(std::string_view two) {
+  unsigned value = 0;
+  const auto [end, error] = std::from_chars(two.data(), two.data() + two.size(), value, 16);
+  if (two.size() != 2 || error != std::errc() || end != two.data() + two.size()) return std::nullopt;
+  return static_cast<char>(value);
 }
 
 }  // namespace
@@ -102,9 +104,9 @@ std::string percent_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-        hex_value(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
+    const auto byte = s[i] == '%' && i + 2 < s.size() ? hex_byte(s.substr(i + 1, 2)) : std::nullopt;
+    if (byte) {
+      out.push_back(*byte);
       i += 2;
     } else {
       out.push_back(s[i]);
