@@ -189,8 +189,9 @@ using HttpHook = std::function<bool(const httplib::Request&, httplib::Response&)
 
 void serve_http(httplib::Server& server, Shared& shared, Gate& gate, const awsfota::jobsd::ArnScope& scope,
                 const DocumentFetcher& fetch_document, const HttpHook& hook) {
-  auto handler = [&shared, &gate, &scope, &fetch_document, &hook](const httplib::Request& req,
-                                                                  httplib::Response& res) {
+  // The hook by value: the caller may hand a temporary.
+  auto handler = [&shared, &gate, &scope, &fetch_document, hook](const httplib::Request& req,
+                                                                 httplib::Response& res) {
     if (hook && hook(req, res)) return;
     if (auto refusal = check_caller(gate, req)) {
       res.status = refusal->status;
