@@ -82,7 +82,8 @@ fi
 grep -E '^(download|own messages|fota_app ok)' "$work/app.log" | sed 's/^/capi: /'
 
 # 5. What the service and the disk say.
-status=$(curl -sS "http://127.0.0.1:$api_port/things/$thing/jobs/$job" |
+status=$(curl -sS --aws-sigv4 "aws:amz:$AWS_DEFAULT_REGION:iot" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+  "http://127.0.0.1:$api_port/things/$thing/jobs/$job" |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["execution"]["status"])')
 echo "capi: the service says job $job is $status"
 [[ $status == SUCCEEDED ]] || { cat "$work/app.log"; exit 1; }
