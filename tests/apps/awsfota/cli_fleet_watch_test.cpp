@@ -47,7 +47,7 @@ class CliFleetWatch : public ::testing::Test {
   CliResult job(std::vector<std::string> args) {
     args.insert(args.begin(), "job");
     args.insert(args.end(), {"--endpoint-url", "http://127.0.0.1:" + std::to_string(stack_->http_port())});
-    return run_awsfota(args, env_);
+    return run_awsfota(args, stack_->aws_env());
   }
 
   void report(TestDevice& device, const std::string& body) {
@@ -59,7 +59,6 @@ class CliFleetWatch : public ::testing::Test {
   awsfota::testing::TempDir dir_{"cli-fleet"};
   std::unique_ptr<LocalStack> stack_;
   std::vector<std::unique_ptr<TestDevice>> devices_;
-  EnvList env_{{"AWS_ACCESS_KEY_ID", "local"}, {"AWS_SECRET_ACCESS_KEY", "local"}, {"AWS_DEFAULT_REGION", "us-east-1"}};
 };
 
 TEST_F(CliFleetWatch, HundredsOfThings_ShowASummaryWithTheFailedThingsReasons) {
