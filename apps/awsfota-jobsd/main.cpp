@@ -10,6 +10,7 @@
 #include <ctime>
 #include <deque>
 #include <functional>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <iostream>
@@ -27,6 +28,7 @@
 #include "jobsd/service.hpp"
 #include "jobsd_sqlite/sqlite_store.hpp"
 #include "sigv4/openssl_primitives.hpp"
+#include "web_view.hpp"
 
 namespace {
 
@@ -106,6 +108,8 @@ struct Options {
   std::vector<std::string> credentials_files;
   bool anonymous = false;
   double api_requests_per_second = kAwsJobsApiRequestsPerSecond;
+  bool web = false;
+  std::string web_root;
 };
 
 // The service and what its callers (MQTT loop, HTTP threads) share: one lock, and the messages the
@@ -183,16 +187,10 @@ std::optional<RestResponse> check_caller(Gate& gate, const httplib::Request& req
   return gate.auth.admit(received, now_ms(), gate.primitives);
 }
 
-// Requests a part of the program answers before the control plane sees them (and before the
-// signature check: that part decides what it lets in); true when it answered. Empty: none.
-using HttpHook = std::function<bool(const httplib::Request&, httplib::Response&)>;
-
 void serve_http(httplib::Server& server, Shared& shared, Gate& gate, const awsfota::jobsd::ArnScope& scope,
-                const DocumentFetcher& fetch_document, const HttpHook& hook) {
-  // The hook by value: the caller may hand a temporary.
-  auto handler = [&shared, &gate, &scope, &fetch_document, hook](const httplib::Request& req,
-                                                                 httplib::Response& res) {
-    if (hook && hook(req, res)) return;
+                const DocumentFetcher& fetch_document) {
+  // Routes registered before these (the fleet view's /ui/, which is read-only and unsigned) match first.
+  auto handler = [&shared, &gate, &scope, &fetch_document](const httplib::Request& req, httplib::Response& res) {
     if (auto refusal = check_caller(gate, req)) {
       res.status = refusal->status;
       res.set_header("x-amzn-ErrorType", refusal->error_type);
@@ -381,10 +379,19 @@ int run(const Options& o) {
   if (!connect_with_retry(mqtt_client, o)) return 1;
 
   httplib::Server http;
+  std::optional<WebView> web;
+  if (o.web) {
+    auto loaded = WebView::load(o.web_root.empty() ? default_web_root() : std::filesystem::path(o.web_root));
+    if (!loaded) {
+      log_line(loaded.error());
+      return 2;
+    }
+    web = std::move(*loaded);
+    web->serve(http, shared.mutex, shared.service, now_ms);  // first: the REST routes below match any path
+  }
   const ArnScope scope{o.region, o.account};
   const DocumentFetcher fetch_document = document_fetcher(o);
-  // The hook for read-only pages (/ui) lands here: serve_http(..., serve_ui) answers them first.
-  serve_http(http, shared, gate, scope, fetch_document, HttpHook{});
+  serve_http(http, shared, gate, scope, fetch_document);
   int http_port = o.http_port;
   if (http_port == 0) {
     http_port = http.bind_to_any_port("127.0.0.1");
@@ -398,7 +405,8 @@ int run(const Options& o) {
   std::thread http_thread([&http] { http.listen_after_bind(); });
   if (!o.port_file.empty()) std::ofstream(o.port_file) << http_port << "\n";
   log_line("ready: mqtt " + o.mqtt_host + ":" + std::to_string(o.mqtt_port) + ", http 127.0.0.1:" +
-           std::to_string(http_port) + ", db " + o.db + ", minute " + std::to_string(o.minute_ms) + " ms");
+           std::to_string(http_port) + (web ? ", fleet view http://127.0.0.1:" + std::to_string(http_port) + "/ui/" : "") +
+           ", db " + o.db + ", minute " + std::to_string(o.minute_ms) + " ms");
 
   serve_mqtt(mqtt_client, shared);
   log_line("stopping");
@@ -450,6 +458,9 @@ int main(int argc, char** argv) {
   app.add_option("--api-requests-per-second", o.api_requests_per_second,
                  "control-plane requests per second per account, more get ThrottlingException (0: no limit)")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_flag("--web", o.web,
+               "serve the read-only live fleet view at http://127.0.0.1:HTTP_PORT/ui/ (unsigned, loopback only)");
+  app.add_option("--web-root", o.web_root, "folder of the fleet view's files (default: the installed share/awsfota-jobsd/web)");
   if (auto done = awsfota::program::parse(app, argc, argv)) return *done;
 
   std::signal(SIGINT, on_signal);
