@@ -22,6 +22,8 @@ std::filesystem::path shared_dir();
 std::filesystem::path support_dir();
 // The build's program folder (CMAKE_RUNTIME_OUTPUT_DIRECTORY).
 std::filesystem::path bin_dir();
+// Where tests leave what a person may want to look at afterwards (screenshots): <build>/test-output.
+std::filesystem::path test_output_dir();
 // A program built by this build, by its file name ("awsfota", "awsfota-agent", "awsfota-jobsd", ...).
 std::filesystem::path program(std::string_view name);
 

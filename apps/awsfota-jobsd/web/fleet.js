@@ -80,13 +80,11 @@ function renderChart(series, targets) {
   for (const s of STACK) {
     const above = series.points.map((p, i) => below[i] + p[column[s]]);
     if (above.every((v, i) => v === below[i])) continue;
-    let d = "";
-    series.points.forEach((p, i) => {  // the upper edge, left to right: each count holds until the next point
-      d += (i ? `H${x(p[0])}V${y(above[i])}` : `M${x(p[0])},${y(above[i])}`);
-    });
-    const last = series.points.length - 1;
-    d += `V${y(below[last])}`;
-    for (let i = last - 1; i >= 0; --i) d += `V${y(below[i])}H${x(series.points[i][0])}`;  // the lower edge back
+    // Each point is the count at its time, drawn over the step that ends there, so the right edge is now.
+    let d = `M${x(series.points[0][0])},${y(above[0])}`;
+    series.points.forEach((p, i) => { if (i) d += `V${y(above[i])}H${x(p[0])}`; });
+    for (let i = series.points.length - 1; i > 0; --i) d += `V${y(below[i])}H${x(series.points[i - 1][0])}`;
+    d += `V${y(below[0])}`;
     root.append(svg("path", { d: d + "Z", fill: color(s), "data-status": s }));
     below = above;
   }
