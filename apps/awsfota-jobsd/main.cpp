@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <ctime>
 #include <deque>
-#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <iterator>

@@ -75,7 +75,8 @@ declare -A expect=(
                    /etc/awsfota/agent.json /usr/share/man/man1/awsfota-agent.1.gz /usr/share/man/man1/awsfota-boot.1.gz"
   [awsfota]="/usr/bin/awsfota /usr/share/man/man1/awsfota.1.gz"
   [awsfota-jobsd]="/usr/bin/awsfota-jobsd /lib/systemd/system/awsfota-jobsd.service /etc/awsfota/jobsd.env
-                   /usr/share/man/man1/awsfota-jobsd.1.gz"
+                   /usr/share/man/man1/awsfota-jobsd.1.gz /usr/share/awsfota-jobsd/web/index.html
+                   /usr/share/awsfota-jobsd/web/fleet.js /usr/share/awsfota-jobsd/web/fleet.css"
   [libawsfota-dev]="/usr/include/awsfota/runtime/device.hpp /usr/$libdir/libawsfota_jobs.a /usr/$libdir/libawsfota_runtime.a
                     /usr/$libdir/cmake/awsfota/awsfotaConfig.cmake /usr/$libdir/cmake/awsfota/awsfotaTargets.cmake
                     /usr/$libdir/pkgconfig/awsfota.pc"
