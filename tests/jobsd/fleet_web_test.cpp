@@ -77,6 +77,9 @@ class FleetWeb : public ::testing::Test {
     auto s = LocalStack::start(dir.path(), {.minute_ms = 1000, .extra_args = {"--web"}});
     ASSERT_TRUE(s) << s.error();
     stack = std::move(*s);
+  }
+
+  void add_devices() {
     for (int i = 0; i < kThings; ++i) {
       const std::string name = "dev-" + std::to_string(i);
       ASSERT_EQ(stack->rest("POST", "/things/" + name).status, 200);
@@ -128,6 +131,8 @@ class FleetWeb : public ::testing::Test {
 
 TEST_F(FleetWeb, PageFollowsARolloutFromItsMiddleToItsEndAsTheRestApiSeesIt) {
   if (!HeadlessChromium::find()) GTEST_SKIP() << "chromium is not installed (scripts/setup installs it)";
+  add_devices();
+  if (HasFatalFailure()) return;
   json targets = json::array();
   for (const auto& d : devices) targets.push_back(kThingArn + d->thing());
   ASSERT_EQ(stack->rest("PUT", "/jobs/fw-1", json{{"targets", {kThingArn + "dev-0"}}, {"document", "{}"}}.dump()).status, 200);
