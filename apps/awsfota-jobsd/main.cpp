@@ -40,7 +40,8 @@ Connects to an MQTT broker as a privileged client and answers the AWS IoT Jobs d
 thing ($aws/things/+/jobs/...): get, start-next, J/get ($next too), J/update, with notify and
 notify-next. Serves the AWS IoT control plane (create-job, cancel-job, describe-job-execution, ...)
 on http://127.0.0.1:HTTP_PORT for `aws iot ... --endpoint-url`. Keeps its state in SQLite (WAL),
-so a restart loses nothing. Logs one line per request to stderr.
+so a restart loses nothing. Logs one line per request to stderr. With --web, also serves a read-only
+live fleet view (jobs, counts over time, rollout, failed things) at http://127.0.0.1:HTTP_PORT/ui/.
 
 Every control-plane request must be SigV4-signed (signing name iot or execute-api, the --region
 scope, within 5 minutes of the service's clock) with a key pair of --credentials-file, a file in the
@@ -62,7 +63,8 @@ Example (as scripts/stack runs it):
 
 constexpr const char* kFooter = R"(Exit codes: 0 stopped (SIGTERM/SIGINT); 1 the database, the broker or the REST port failed;
 2 bad command line or options (an unknown option, a bad value, --files-url without a secret,
-unusable TLS files, neither --credentials-file nor --anonymous, an unreadable credentials file).)";
+unusable TLS files, neither --credentials-file nor --anonymous, an unreadable credentials file,
+a --web-root without the page's files).)";
 
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop = true; }
@@ -310,6 +312,15 @@ int run(const Options& o) {
   auto auth_config = control_auth_config(o);
   if (!auth_config) return 2;
   Gate gate{{}, ControlAuth(std::move(*auth_config))};
+  std::optional<WebView> web;
+  if (o.web) {
+    auto loaded = WebView::load(o.web_root.empty() ? default_web_root() : std::filesystem::path(o.web_root));
+    if (!loaded) {
+      log_line(loaded.error());
+      return 2;
+    }
+    web = std::move(*loaded);
+  }
   auto store = SqliteStore::open(o.db);
   if (!store) {
     log_line("cannot open the database: " + store.error().message);
@@ -378,16 +389,7 @@ int run(const Options& o) {
   if (!connect_with_retry(mqtt_client, o)) return 1;
 
   httplib::Server http;
-  std::optional<WebView> web;
-  if (o.web) {
-    auto loaded = WebView::load(o.web_root.empty() ? default_web_root() : std::filesystem::path(o.web_root));
-    if (!loaded) {
-      log_line(loaded.error());
-      return 2;
-    }
-    web = std::move(*loaded);
-    web->serve(http, shared.mutex, shared.service, now_ms);  // first: the REST routes below match any path
-  }
+  if (web) web->serve(http, shared.mutex, shared.service, now_ms);  // first: the REST routes below match any path
   const ArnScope scope{o.region, o.account};
   const DocumentFetcher fetch_document = document_fetcher(o);
   serve_http(http, shared, gate, scope, fetch_document);

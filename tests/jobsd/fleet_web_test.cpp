@@ -254,5 +254,15 @@ TEST(FleetWebFlag, WithoutWebThePagesAreNotServed) {
   }
 }
 
+TEST(FleetWebFlag, AWebRootWithoutThePageIsABadOptionNamedAtStart) {
+  TempDir dir{"fleet-web-root"};
+  const auto r = awsfota::testing::run_program({awsfota::testing::program("awsfota-jobsd").string(), "--db",
+                                                (dir.path() / "jobsd.db").string(), "--web", "--web-root",
+                                                dir.path().string()},
+                                               {.timeout = std::chrono::seconds(10)});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("cannot read the fleet view's " + (dir.path() / "index.html").string()), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace awsfota::jobsd::testing
