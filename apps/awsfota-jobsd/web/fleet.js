@@ -108,28 +108,28 @@ function facts(dl, pairs) {
 
 function renderRollout(job) {
   const r = job.rollout;
-  const pairs = [["rate", r.maximumPerMinute ? r.maximumPerMinute + " / minute" : "no limit"]];
+  const rate = r.currentRatePerMinute || r.maximumPerMinute;
+  const pairs = [["rate", rate ? rate + " / minute" : "no limit"]];
   if (r.exponentialRate) {
     const e = r.exponentialRate, c = e.rateIncreaseCriteria || {};
     const after = c.numberOfNotifiedThings ? c.numberOfNotifiedThings + " notified"
-                                           : (c.numberOfSucceededThings || "?") + " succeeded";
-    pairs.push(["exponential", `from ${e.baseRatePerMinute} / minute, x${e.incrementFactor} after ${after}`]);
+                                           : c.numberOfSucceededThings + " succeeded";
+    pairs.push(["exponential", `from ${e.baseRatePerMinute} / minute, x${e.incrementFactor} for every ${after}`],
+               ["increases", `${r.rateIncreases || 0} so far`]);
+    if (r.maximumPerMinute) pairs.push(["maximum", r.maximumPerMinute + " / minute"]);
   }
-  if (r.currentRatePerMinute) pairs.push(["current rate", r.currentRatePerMinute + " / minute"]);
   if (r.windowCount !== undefined) pairs.push(["this window", r.windowCount + " queued since " + clock(r.windowStart)]);
   pairs.push(["waiting", r.waiting + " things not yet queued"]);
   facts($("rollout"), pairs);
 }
 
+// abortConfig's rules and whether one tripped (the service then canceled the job, saying why).
 function renderAbort(job) {
-  const a = job.abort || {};
-  const pairs = [];
-  for (const c of a.criteriaList || []) {
-    pairs.push([c.failureType, `${c.action} at ${c.thresholdPercentage} % of at least ${c.minNumberOfExecutedThings} things`]);
-  }
+  const a = job.abort || { criteriaList: [] };
+  const pairs = a.criteriaList.map((c) => [c.failureType,
+      `${c.action} at ${c.thresholdPercentage} % of at least ${c.minNumberOfExecutedThings} things`]);
   if (!pairs.length) pairs.push(["rules", "none"]);
-  const aborted = a.aborted || (job.status === "CANCELED" && /abort/i.test(job.reasonCode || ""));
-  pairs.push(["state", aborted ? "ABORTED" : job.status === "CANCELED" ? "canceled" : "not tripped"]);
+  pairs.push(["state", a.aborted ? "ABORTED" : job.status === "CANCELED" ? "canceled by hand" : "not tripped"]);
   if (a.reason) pairs.push(["reason", a.reason]);
   facts($("abort"), pairs);
 }
