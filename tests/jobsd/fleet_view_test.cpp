@@ -2,6 +2,7 @@
 // gives, a series rebuilt from the executions' timestamps, the rollout and the failed things.
 #include "jobsd/fleet_view.hpp"
 
+#include "jobsd/rollout.hpp"
 #include "jobsd/service_fixture.hpp"
 
 namespace awsfota::jobsd::testing {
@@ -168,6 +169,33 @@ TEST_F(FleetView, FailedListIsCappedAtTheNewestAndSaysHowManyThereAre) {
   EXPECT_EQ(view["failedTotal"], kFleetMaxFailedListed + 5);
   ASSERT_EQ(view["failed"].size(), kFleetMaxFailedListed);
   EXPECT_EQ(view["failed"][0]["thingName"], things.back()) << "the newest failure first";
+}
+
+TEST_F(FleetView, ShowsTheExponentialRateAndTheAbortRulesAndWhenOneTripped) {
+  std::vector<OutgoingMessage> out;
+  CreateJobRequest r{.job_id = "fw-1", .things = {"t1", "t2", "t3", "t4"}, .document = "{}"};
+  r.exponential_rate = ExponentialRate{.base_per_minute = 2, .increment_factor = 2, .notified_things = 2};
+  r.abort_criteria = {AbortCriteria{.failure_type = FailureType::Failed, .threshold_percentage = 50, .min_executed_things = 2}};
+  ASSERT_TRUE(service->create_job(r, now, out));
+
+  json view = job_view("fw-1");
+  EXPECT_EQ(view["rollout"]["exponentialRate"],
+            (json{{"baseRatePerMinute", 2}, {"incrementFactor", 2.0}, {"rateIncreaseCriteria", {{"numberOfNotifiedThings", 2}}}}));
+  EXPECT_EQ(view["rollout"]["currentRatePerMinute"], *rollout_rate_per_minute(service->describe_job("fw-1")->job));
+  EXPECT_EQ(view["abort"]["criteriaList"],
+            (json::array({{{"failureType", "FAILED"}, {"action", "CANCEL"}, {"thresholdPercentage", 50.0}, {"minNumberOfExecutedThings", 2}}})));
+  EXPECT_EQ(view["abort"]["aborted"], false);
+
+  (void)send("t1", "start-next", "{}");
+  (void)send("t1", "fw-1/update", R"({"status":"FAILED","statusDetails":{"reason":"self-test failed"}})");
+  view = job_view("fw-1");
+  const Job job = service->describe_job("fw-1")->job;
+  ASSERT_EQ(job.reason_code, kAbortReasonCode) << "one of the two notified failed: the 50 % rule trips";
+  EXPECT_EQ(view["status"], "CANCELED");
+  EXPECT_EQ(view["abort"]["aborted"], true);
+  EXPECT_FALSE(job.comment.empty());
+  EXPECT_EQ(view["abort"]["reason"], job.comment);
+  EXPECT_EQ(view["failedTotal"], 1);
 }
 
 TEST_F(FleetView, UnknownJobIsResourceNotFound) {

@@ -37,7 +37,8 @@ constexpr const char* kReadPage = R"JS((() => {
     jobs: [...document.querySelectorAll('#jobs tbody tr')].map((r) => r.cells[0].textContent),
     job: text('#job-id'), status: text('#job-status'), counts,
     failed: [...document.querySelectorAll('#failed tbody tr')].map((r) => [r.cells[0].textContent, r.cells[1].textContent, r.cells[3].textContent]),
-    rate: text('[data-fact="rate"]'), waiting: text('[data-fact="waiting"]'), abort: text('[data-fact="state"]'),
+    rate: text('[data-fact="rate"]'), waiting: text('[data-fact="waiting"]'),
+    abortRule: text('[data-fact="FAILED"]'), abort: text('[data-fact="state"]'),
     chart: [...document.querySelectorAll('#chart path')].map((p) => p.getAttribute('data-status')),
     points: svg ? Number(svg.getAttribute('data-points')) : 0,
   };
@@ -139,7 +140,12 @@ TEST_F(FleetWeb, PageFollowsARolloutFromItsMiddleToItsEndAsTheRestApiSeesIt) {
   ASSERT_EQ(stack->rest("PUT", "/jobs/fw-2",
                         json{{"targets", targets},
                              {"document", R"({"operation":"app_fw_update"})"},
-                             {"jobExecutionsRolloutConfig", {{"maximumPerMinute", kPerMinute}}}}.dump()).status, 200);
+                             {"jobExecutionsRolloutConfig", {{"maximumPerMinute", kPerMinute}}},
+                             // Shown, never tripped: 3 of 8 fail in the end.
+                             {"abortConfig", {{"criteriaList", {{{"failureType", "FAILED"}, {"action", "CANCEL"},
+                                                                  {"thresholdPercentage", 50},
+                                                                  {"minNumberOfExecutedThings", kThings}}}}}}}
+                            .dump()).status, 200);
 
   // The first window: dev-0 (its fw-1 first) .. dev-2 take fw-2; one succeeds, one fails, one runs.
   ASSERT_TRUE(take(*devices[0]));
@@ -161,6 +167,7 @@ TEST_F(FleetWeb, PageFollowsARolloutFromItsMiddleToItsEndAsTheRestApiSeesIt) {
             << std::chrono::duration_cast<milliseconds>(Clock::now() - chromium_start).count() << " ms\n";
   EXPECT_EQ(mid["jobs"], (json{"fw-2", "fw-1"})) << "every job, the newest first";
   EXPECT_EQ(mid["rate"], "3 / minute");
+  EXPECT_EQ(mid["abortRule"], "CANCEL at 50 % of at least 8 things");
   EXPECT_EQ(mid["abort"], "not tripped");
   EXPECT_EQ(mid["failed"], (json{{"dev-1", "FAILED", "cause=DFU, reason=self-test failed"}}));
   EXPECT_GE(mid["points"].get<int>(), 2) << "a series, not only the present";
@@ -187,6 +194,7 @@ TEST_F(FleetWeb, PageFollowsARolloutFromItsMiddleToItsEndAsTheRestApiSeesIt) {
   EXPECT_GT(end["polls"].get<int>(), polls_mid) << "the same page updated itself, without a reload";
   EXPECT_EQ(end["counts"]["targets"], kThings);
   EXPECT_EQ(end["counts"]["waiting"], 0);
+  EXPECT_EQ(end["abort"], "not tripped") << "2 of 8 FAILED is under the rule's 50 %";
   // The failed things as the REST API lists them, with the reasons describe-job-execution gives.
   std::set<std::string> rest_failed;
   for (const char* status : {"FAILED", "REJECTED"}) {

@@ -5,6 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "jobsd/rest_rollout.hpp"
+#include "jobsd/rollout.hpp"
+
 namespace awsfota::jobsd {
 namespace {
 
@@ -101,14 +104,29 @@ json failed_json(std::vector<Execution> executions, std::size_t& total) {
   return failed;
 }
 
-json rollout_json(const Job& job) {
+// The rollout and abort settings in AWS's names (as describe-job shows them), and where they stand.
+json rollout_json(const Job& job, const json& aws) {
   json rollout = {{"waiting", static_cast<std::int64_t>(job.rollout_waiting.size())}};
   rollout["maximumPerMinute"] = job.max_per_minute ? json(*job.max_per_minute) : json(nullptr);
-  if (job.max_per_minute) {
+  const auto config = aws.find("jobExecutionsRolloutConfig");
+  if (config != aws.end() && config->contains("exponentialRate")) {
+    rollout["exponentialRate"] = (*config)["exponentialRate"];
+    rollout["rateIncreases"] = job.rollout_rate_increases;
+  }
+  if (const auto rate = rollout_rate_per_minute(job)) {
+    rollout["currentRatePerMinute"] = *rate;
     rollout["windowStart"] = job.rollout_window_start_ms;
     rollout["windowCount"] = job.rollout_window_count;
   }
   return rollout;
+}
+
+json abort_json(const Job& job, const json& aws) {
+  const auto config = aws.find("abortConfig");
+  json abort = {{"criteriaList", config == aws.end() ? json::array() : (*config)["criteriaList"]},
+                {"aborted", job.reason_code == kAbortReasonCode}};
+  if (job.reason_code == kAbortReasonCode) abort["reason"] = job.comment;
+  return abort;
 }
 
 }  // namespace
@@ -135,7 +153,10 @@ Expected<std::string, ControlError> fleet_job_json(const Service& service, const
   if (!d->job.reason_code.empty()) j["reasonCode"] = d->job.reason_code;
   if (!d->job.comment.empty()) j["comment"] = d->job.comment;
   j["forceCanceled"] = d->job.force_canceled;
-  j["rollout"] = rollout_json(d->job);
+  json aws = json::object();
+  add_rollout_and_abort(aws, d->job);
+  j["rollout"] = rollout_json(d->job, aws);
+  j["abort"] = abort_json(d->job, aws);
   j["series"] = series_json(d->job, *executions, now_ms);
   std::size_t failed_total = 0;
   j["failed"] = failed_json(std::move(*executions), failed_total);

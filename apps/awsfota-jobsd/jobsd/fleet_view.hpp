@@ -8,7 +8,7 @@
 // costs no memory of its own.
 //
 //   std::string list = fleet_jobs_json(service, now_ms);          // {"jobs":[{jobId,status,counts,..}]}
-//   auto one = fleet_job_json(service, "fw-2", now_ms);           // counts, series, rollout, failed
+//   auto one = fleet_job_json(service, "fw-2", now_ms);           // counts, series, rollout, abort, failed
 //   if (!one) respond(404, one.error().message);
 #pragma once
 
@@ -33,8 +33,9 @@ inline constexpr std::size_t kFleetMaxFailedListed = 100;
 // Times are milliseconds since the epoch (the page draws them; the REST API's are seconds).
 [[nodiscard]] std::string fleet_jobs_json(const Service& service, std::int64_t now_ms);
 
-// One job: what fleet_jobs_json lists for it, plus "rollout" (maximumPerMinute, waiting, the current
-// window), "reasonCode"/"comment" of a cancel, "series" ({"start","step","statuses":[...],
+// One job: what fleet_jobs_json lists for it, plus "rollout" (maximumPerMinute, exponentialRate in
+// AWS's names, currentRatePerMinute, waiting, the current window), "abort" ({"criteriaList" in AWS's
+// names, "aborted", "reason"}), "reasonCode"/"comment" of a cancel, "series" ({"start","step","statuses":[...],
 // "points":[[t,n_status0,n_status1,...],...]}, from the job's creation to its completion or now) and
 // "failed" (things whose execution ended FAILED, TIMED_OUT or REJECTED, with statusDetails).
 // ResourceNotFound for an unknown job.
