@@ -265,7 +265,7 @@ TEST(FleetWebFlag, WithoutWebThePagesAreNotServed) {
 TEST(FleetWebFlag, AWebRootWithoutThePageIsABadOptionNamedAtStart) {
   TempDir dir{"fleet-web-root"};
   const auto r = awsfota::testing::run_program({awsfota::testing::program("awsfota-jobsd").string(), "--db",
-                                                (dir.path() / "jobsd.db").string(), "--web", "--web-root",
+                                                (dir.path() / "jobsd.db").string(), "--anonymous", "--web", "--web-root",
                                                 dir.path().string()},
                                                {.timeout = std::chrono::seconds(10)});
   EXPECT_EQ(r.exit_code, 2) << r.err;
