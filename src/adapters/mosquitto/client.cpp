@@ -1,6 +1,7 @@
 #include "awsfota/adapters/mosquitto/client.hpp"
 
 #include <mosquitto.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -88,6 +89,11 @@ Expected<std::unique_ptr<Client>, MqttError> Client::create(ClientOptions option
       }
     }
   }
+  if (o.tcp_nodelay) {
+    if (const int rc = mosquitto_int_option(client->mosq_, MOSQ_OPT_TCP_NODELAY, 1); rc != MOSQ_ERR_SUCCESS) {
+      return fail(MqttErrorCode::InvalidOptions, "mqtt: TCP_NODELAY refused: " + describe_rc(rc));
+    }
+  }
   mosquitto_connect_callback_set(client->mosq_, &Client::handle_connect);
   mosquitto_disconnect_callback_set(client->mosq_, &Client::handle_disconnect);
   mosquitto_message_callback_set(client->mosq_, &Client::handle_message);
@@ -159,7 +165,7 @@ Expected<void, MqttError> Client::connect(milliseconds timeout) {
   }
   const auto deadline = Clock::now() + timeout;
   while (!connack_ && !dropped_ && Clock::now() < deadline) {
-    const int loop_rc = mosquitto_loop(mosq_, 50, 1);
+    const int loop_rc = loop_io(milliseconds(50), true);
     if (loop_rc != MOSQ_ERR_SUCCESS && !connack_) {
       set_connected(false, describe_rc(loop_rc));
       return fail(MqttErrorCode::Refused,
@@ -225,7 +231,7 @@ Expected<void, MqttError> Client::run_once(milliseconds timeout) {
     }
     if (auto r = try_reconnect(); !r) return r;
   }
-  const int rc = mosquitto_loop(mosq_, static_cast<int>(timeout.count()), 1);
+  const int rc = loop_io(timeout, awaiting_connack_ && !connack_);
   if (connack_) awaiting_connack_ = false;
   if (rc == MOSQ_ERR_SUCCESS) return {};
   awaiting_connack_ = false;
@@ -237,15 +243,43 @@ Expected<void, MqttError> Client::run_once(milliseconds timeout) {
   return fail(MqttErrorCode::ConnectionLost, "mqtt: connection to " + endpoint(options_) + " lost: " + describe_rc(rc));
 }
 
+// mosquitto_loop() waits in select(), which refuses (MOSQ_ERR_INVAL) a descriptor past FD_SETSIZE
+// (1024): a process with a few hundred clients (awsfota-fleet; each holds a socket and a socket pair)
+// has those. These are its steps with poll(). While the TLS handshake or the CONNECT is under way
+// (`connecting`) only reads are waited for, in short slices: a queued CONNECT makes the socket look
+// writable long before the handshake lets it go, and mosquitto keeps that state to itself.
+int Client::loop_io(milliseconds timeout, bool connecting) {
+  const int fd = mosquitto_socket(mosq_);
+  if (fd < 0) return MOSQ_ERR_NO_CONN;
+  if (connecting) timeout = std::min(timeout, milliseconds(5));
+  const bool want_write = !connecting && mosquitto_want_write(mosq_);
+  pollfd p{fd, static_cast<short>(POLLIN | (want_write ? POLLOUT : 0)), 0};
+  const int ready = ::poll(&p, 1, static_cast<int>(std::max<milliseconds::rep>(timeout.count(), 0)));
+  if (ready < 0) return errno == EINTR ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ERRNO;
+  if ((p.revents & (POLLIN | POLLERR | POLLHUP)) != 0) {
+    const int rc = mosquitto_loop_read(mosq_, 1);
+    if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(mosq_) < 0) return rc;
+  }
+  if (connecting || (p.revents & POLLOUT) != 0 || mosquitto_want_write(mosq_)) {
+    const int rc = mosquitto_loop_write(mosq_, 1);
+    if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(mosq_) < 0) return rc;
+  }
+  return mosquitto_loop_misc(mosq_);
+}
+
+int Client::socket() const noexcept { return mosq_ ? mosquitto_socket(mosq_) : -1; }
+
+bool Client::wants_write() const noexcept { return mosq_ && connected_ && mosquitto_want_write(mosq_); }
+
 void Client::disconnect(milliseconds timeout) {
   wanted_ = false;
   if (!connected_) return;
   const auto deadline = Clock::now() + timeout;
   while (mosquitto_want_write(mosq_) && Clock::now() < deadline) {
-    if (mosquitto_loop(mosq_, 10, 1) != MOSQ_ERR_SUCCESS) break;
+    if (loop_io(milliseconds(10), false) != MOSQ_ERR_SUCCESS) break;
   }
   mosquitto_disconnect(mosq_);
-  (void)mosquitto_loop(mosq_, 10, 1);
+  (void)loop_io(milliseconds(10), false);
   connected_ = false;
   if (connection_handler_) connection_handler_(false, "disconnected");
 }
