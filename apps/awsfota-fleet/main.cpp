@@ -76,8 +76,8 @@ int main(int argc, char** argv) {
     if (app.count("--cert-dir") == 0) o.endpoints.cert_dir = from_stack.cert_dir;
   }
   if (o.endpoints.ca_cert.empty() || o.endpoints.ca_key.empty() || o.endpoints.cert_dir.empty()) {
-    std::cerr << "awsfota-fleet: name the stack (--stack-dir run/stack-NAME) or --ca, --ca-key and --cert-dir "
-                 "(run 'awsfota-fleet --help')\n";
+    std::cerr << "awsfota-fleet: error: name the stack (--stack-dir run/stack-NAME) or give --ca, --ca-key and "
+                 "--cert-dir (run 'awsfota-fleet --help')\n";
     return awsfota::program::kExitUsage;
   }
   auto ms = [](double s) { return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000.0)); };
