@@ -169,6 +169,8 @@ int run_fleet(const FleetOptions& o, std::ostream& out, const std::atomic<bool>&
     last_busy = recorder.busy();
     if (o.idle_exit.count() > 0 && r.jobs_started > 0 && last_busy == 0 && now - last_change >= o.idle_exit) break;
   }
+  // The shards say goodbye to the broker in parallel (each session's DISCONNECT takes a moment).
+  for (auto& s : shards) s->request_stop();
   for (auto& s : shards) s->stop();
   const Report final_report = recorder.report();
   out << format_report(final_report, since(online)) << std::flush;

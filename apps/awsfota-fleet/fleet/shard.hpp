@@ -33,6 +33,8 @@ class Shard {
   [[nodiscard]] std::size_t offline() const { return offline_.load(); }
   // The first reason a device could not connect ("" when all did).
   [[nodiscard]] std::string first_error() const;
+  // Asks the thread to end every session cleanly and return (stop() then waits for it).
+  void request_stop() { stop_ = true; }
   // Ends every session cleanly and joins the thread.
   void stop();
 
