@@ -60,6 +60,8 @@ int main(int argc, char** argv) {
   app.add_option("--progress", progress_s, "print a progress line every this many seconds (0: none)");
   app.add_option("--ready-file", o.ready_file, "written once every device is online");
   app.add_option("--json", o.json_report, "also write the final report as JSON to this file");
+  app.add_option("--take-origin-file", o.take_origin_file,
+                 "once this file holds a time (ms since the epoch, e.g. the job's creation), 'take' counts from it");
   if (auto done = awsfota::program::parse(app, argc, argv)) return *done;
 
   if (!stack_dir.empty()) {

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -95,6 +96,19 @@ DeviceFate draw_fate(const FleetOptions& o, std::size_t index) {
   return f;
 }
 
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// The job's creation time from a file another process writes (bench/fleet): milliseconds since the
+// epoch, once the file is there and complete.
+std::optional<std::int64_t> read_take_origin(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::int64_t ms = 0;
+  if (in >> ms && ms > 0) return ms;
+  return std::nullopt;
+}
+
 milliseconds since(Clock::time_point t) { return std::chrono::duration_cast<milliseconds>(Clock::now() - t); }
 
 }  // namespace
@@ -126,7 +140,7 @@ int run_fleet(const FleetOptions& o, std::ostream& out, const std::atomic<bool>&
   }
 
   Recorder recorder(things);
-  FleetContext context{o, recorder, {}};
+  FleetContext context{o, recorder};
   const std::size_t shard_count = std::max<std::size_t>(1, o.shards != 0 ? o.shards : (o.devices + 249) / 250);
   std::vector<std::vector<DeviceSpec>> shares(shard_count);
   for (std::size_t i = 0; i < o.devices; ++i) shares[i % shard_count].push_back({i, things[i], draw_fate(o, i)});
@@ -145,7 +159,7 @@ int run_fleet(const FleetOptions& o, std::ostream& out, const std::atomic<bool>&
     offline += s->offline();
     if (!s->first_error().empty()) std::cerr << "awsfota-fleet: offline: " << s->first_error() << "\n";
   }
-  context.online_at_ms = std::chrono::duration_cast<milliseconds>(Clock::now().time_since_epoch()).count();
+  recorder.set_take_origin(wall_ms());
   out << "fleet: " << (o.devices - offline) << " of " << o.devices << " devices online in " << shard_count
       << " threads (" << since(connecting).count() << " ms)" << std::endl;
   if (!o.ready_file.empty()) std::ofstream(o.ready_file) << (o.devices - offline) << "\n";
@@ -154,11 +168,18 @@ int run_fleet(const FleetOptions& o, std::ostream& out, const std::atomic<bool>&
   auto last_progress = online;
   auto last_change = online;
   std::size_t last_busy = 0;
+  bool origin_read = false;
   Report last_report = recorder.report();
   while (!stop) {
     std::this_thread::sleep_for(milliseconds(100));
     const auto now = Clock::now();
     if (o.duration.count() > 0 && now - online >= o.duration) break;
+    if (!o.take_origin_file.empty() && !origin_read) {
+      if (auto origin = read_take_origin(o.take_origin_file)) {
+        recorder.set_take_origin(*origin);
+        origin_read = true;
+      }
+    }
     const Report r = recorder.report();
     if (r.phases != last_report.phases) last_change = now;
     last_report = r;

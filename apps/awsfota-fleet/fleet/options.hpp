@@ -48,6 +48,7 @@ struct FleetOptions {
   std::chrono::milliseconds progress{0};      // a progress line this often (0: none)
   std::filesystem::path ready_file;           // written once every device is online
   std::filesystem::path json_report;          // the final report as JSON too
+  std::filesystem::path take_origin_file;     // once it exists: the epoch ms the Take stage counts from
 };
 
 // The thing name of device number `index` (counting from first_index): PREFIX-0042.

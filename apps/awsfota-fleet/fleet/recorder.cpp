@@ -73,6 +73,17 @@ void Recorder::failed(std::size_t device, const std::string& reason) {
   reasons_.at(device) = reason;
 }
 
+void Recorder::taken(std::size_t device, std::int64_t epoch_ms) {
+  (void)device;
+  std::lock_guard lock(mutex_);
+  taken_at_.push_back(epoch_ms);
+}
+
+void Recorder::set_take_origin(std::int64_t epoch_ms) {
+  std::lock_guard lock(mutex_);
+  take_origin_ = epoch_ms;
+}
+
 Phase Recorder::phase_of(std::size_t device) const {
   std::lock_guard lock(mutex_);
   return phases_.at(device);
@@ -91,8 +102,13 @@ Report Recorder::report() const {
   r.devices = things_.size();
   for (const Phase p : phases_) ++r.phases.at(static_cast<std::size_t>(p));
   r.jobs_started = static_cast<std::size_t>(std::count(started_.begin(), started_.end(), true));
+  auto samples = samples_;
+  for (const std::int64_t t : taken_at_) {
+    samples.at(static_cast<std::size_t>(Stage::Take)).emplace_back(std::max<std::int64_t>(0, t - take_origin_));
+    r.take_ms.push_back(std::max<std::int64_t>(0, t - take_origin_));
+  }
   for (std::size_t s = 0; s < kStageCount; ++s) {
-    const auto& v = samples_.at(s);
+    const auto& v = samples.at(s);
     r.stages.at(s) = {v.size(), percentile(v, 50), percentile(v, 99), percentile(v, 100)};
   }
   for (std::size_t i = 0; i < things_.size(); ++i) {
@@ -163,6 +179,7 @@ std::string format_report_json(const Report& r, milliseconds elapsed) {
         {"count", st.count}, {"p50Ms", st.p50.count()}, {"p99Ms", st.p99.count()}, {"maxMs", st.max.count()}};
   }
   j["failureReasons"] = r.failure_reasons;
+  j["takeMs"] = r.take_ms;
   return j.dump(2) + "\n";
 }
 

@@ -24,7 +24,9 @@ inline constexpr std::size_t kPhaseCount = 11;
 
 // Stages of one update, each timed on the device:
 //   Connect: process start to the MQTT session up (TLS with the device certificate);
-//   Take: the fleet online to the job taken (IN_PROGRESS accepted): rollout rate and notification delay;
+//   Take: the take origin (the fleet online, or the job's creation) to the job taken (IN_PROGRESS
+//     accepted): rollout rate and notification delay. Recorded as wall-clock times (taken()), so that
+//     the origin may be learnt later and from another process (set_take_origin());
 //   Download: job taken to the image verified and the reboot asked for;
 //   Boot: the reboot to the MQTT session up on the new image;
 //   Confirm: the session up on the new image to the outcome reported and accepted (SUCCEEDED or FAILED).
@@ -44,6 +46,7 @@ struct Report {
   std::size_t jobs_started = 0;                           // devices that took a job at least once
   std::map<std::string, std::size_t> failure_reasons;     // "SELF_TEST_FAILED" -> 41
   std::vector<std::string> failed_things;                 // the first few, with their reason
+  std::vector<std::int64_t> take_ms;                      // every Take sample, for merging processes' reports
 };
 
 // The nearest-rank percentile (p in 0..100) of `samples`; 0 for none. Sorts a copy.
@@ -55,6 +58,9 @@ class Recorder {
   void phase(std::size_t device, Phase phase);
   void stage(std::size_t device, Stage stage, std::chrono::milliseconds took);
   void job_started(std::size_t device);
+  // When the device took its job, and from when the Take stage counts: milliseconds since the epoch.
+  void taken(std::size_t device, std::int64_t epoch_ms);
+  void set_take_origin(std::int64_t epoch_ms);
   void failed(std::size_t device, const std::string& reason);
   [[nodiscard]] Phase phase_of(std::size_t device) const;
   // Devices mid-job (downloading, rebooting, confirming, reverting).
@@ -68,6 +74,8 @@ class Recorder {
   std::vector<bool> started_;
   std::vector<std::string> reasons_;
   std::array<std::vector<std::chrono::milliseconds>, kStageCount> samples_;
+  std::vector<std::int64_t> taken_at_;
+  std::int64_t take_origin_ = 0;
 };
 
 // The final report in words (one table) and as JSON.

@@ -232,10 +232,8 @@ void SimDevice::on_event(const fota::Event& e) {
       if (e.message == "new") {
         taken_at_ = scheduler_.now();
         context_.recorder.job_started(index_);
-        const std::int64_t online = context_.online_at_ms.load();
-        if (online > 0) {
-          context_.recorder.stage(index_, Stage::Take, since(fota::Millis(online)));
-        }
+        context_.recorder.taken(index_, std::chrono::duration_cast<milliseconds>(
+                                            std::chrono::system_clock::now().time_since_epoch()).count());
         set_phase(Phase::Downloading);
       }
       break;

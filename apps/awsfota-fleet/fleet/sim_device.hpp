@@ -39,7 +39,6 @@ struct DeviceFate {
 struct FleetContext {
   const FleetOptions& options;
   Recorder& recorder;
-  std::atomic<std::int64_t> online_at_ms{0};  // Scheduler::now() when every device was online; 0 before
 };
 
 // The bootloader's state in "flash": survives the device's reboots.

@@ -51,6 +51,17 @@ TEST(FleetRecorder, CountsPhasesStartsAndFailureReasons) {
   EXPECT_EQ(format_progress(rep, milliseconds(2500)), "fleet: t=2.5s  connecting 1  downloading 1  failed 1");
 }
 
+TEST(FleetRecorder, TakeCountsFromAnOriginLearntAfterTheTakes) {
+  Recorder r({"a", "b"});
+  r.taken(0, 10'000);
+  r.taken(1, 12'500);
+  r.set_take_origin(9'000);  // the job's creation, read from another process's file later
+  const StageSummary& take = r.report().stages.at(static_cast<std::size_t>(Stage::Take));
+  EXPECT_EQ(take.count, 2u);
+  EXPECT_EQ(take.p50, milliseconds(1000));
+  EXPECT_EQ(take.max, milliseconds(3500));
+}
+
 TEST(FleetThingName, PadsTheNumberToFourDigitsFromTheFirstIndex) {
   FleetOptions o;
   o.prefix = "rh";
