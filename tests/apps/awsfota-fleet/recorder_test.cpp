@@ -56,7 +56,8 @@ TEST(FleetRecorder, TakeCountsFromAnOriginLearntAfterTheTakes) {
   r.taken(0, 10'000);
   r.taken(1, 12'500);
   r.set_take_origin(9'000);  // the job's creation, read from another process's file later
-  const StageSummary& take = r.report().stages.at(static_cast<std::size_t>(Stage::Take));
+  const Report rep = r.report();
+  const StageSummary& take = rep.stages.at(static_cast<std::size_t>(Stage::Take));
   EXPECT_EQ(take.count, 2u);
   EXPECT_EQ(take.p50, milliseconds(1000));
   EXPECT_EQ(take.max, milliseconds(3500));
