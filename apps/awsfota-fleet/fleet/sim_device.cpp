@@ -186,20 +186,28 @@ bool SimDevice::power_on(std::string& error) {
   client_->on_message([this](const std::string& topic, const std::string& payload) {
     if (fota_) (void)fota_->on_mqtt_message(topic, payload);
   });
+  up_ = false;
   client_->on_connection([this](bool connected, const std::string&) {
     if (!fota_) return;
-    if (connected) fota_->on_connected();
-    else fota_->on_disconnected();
+    if (!connected) {
+      fota_->on_disconnected();
+      return;
+    }
+    fota_->on_connected();
+    if (!up_) {
+      up_ = true;
+      after_boot_connected();
+    }
   });
   trial_boot_ = boot_state_.in_trial;
   fota_->start();
-  if (auto c = client_->connect(std::chrono::seconds(20)); !c) {
+  auto c = boots_ == 1 ? client_->connect(std::chrono::seconds(20)) : client_->connect_async();
+  if (!c) {
     error = c.error().message;
     power_off();
     set_phase(Phase::Offline);
     return false;
   }
-  after_boot_connected();
   return true;
 }
 

@@ -57,8 +57,10 @@ class SimDevice {
   SimDevice(const SimDevice&) = delete;
   SimDevice& operator=(const SimDevice&) = delete;
 
-  // Boots: starts the engine and connects (blocks up to the connect timeout). False, with the
-  // reason, when the broker cannot be reached or refuses the certificate: the device stays offline.
+  // Boots: starts the engine and connects. The first boot waits for the session (up to the connect
+  // timeout): false, with the reason, when the broker cannot be reached or refuses the certificate,
+  // and the device stays offline. Later boots (after a reboot) only start connecting, so that a
+  // shard's other devices go on while the handshake runs.
   [[nodiscard]] bool power_on(std::string& error);
   // The connection's network I/O and callbacks (non-blocking).
   void pump();
@@ -108,6 +110,7 @@ class SimDevice {
   std::unique_ptr<DeviceTimers> timers_;
   std::optional<fota::Fota> fota_;
   bool rebooting_ = false;
+  bool up_ = false;  // this boot's session came up once
   bool trial_boot_ = false;
   Phase outcome_ = Phase::Idle;  // the phase to return to after a boot without a job in hand
   fota::Millis power_on_at_{0}, taken_at_{0}, reboot_at_{0}, booted_at_{0};

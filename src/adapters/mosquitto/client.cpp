@@ -182,6 +182,21 @@ Expected<void, MqttError> Client::connect(milliseconds timeout) {
                                           std::to_string(timeout.count()) + " ms");
 }
 
+Expected<void, MqttError> Client::connect_async() {
+  wanted_ = true;
+  connack_.reset();
+  dropped_ = false;
+  const int rc = mosquitto_connect(mosq_, options_.host.c_str(), options_.port, options_.keepalive_s);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    last_reason_ = "cannot connect to " + endpoint(options_) + ": " + describe_rc(rc);
+    backoff_ = std::clamp(backoff_ * 2, options_.reconnect_min, options_.reconnect_max);
+    next_attempt_ = Clock::now() + backoff_;
+    return fail(MqttErrorCode::Unreachable, "mqtt: " + last_reason_);
+  }
+  awaiting_connack_ = true;
+  return {};
+}
+
 Expected<void, MqttError> Client::subscribe(const std::string& filter, int qos) {
   auto known = std::find_if(subscriptions_.begin(), subscriptions_.end(), [&](const auto& s) { return s.first == filter; });
   if (known == subscriptions_.end()) {

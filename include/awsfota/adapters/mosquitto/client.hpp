@@ -93,6 +93,11 @@ class Client {
   void on_connection(ConnectionHandler handler) { connection_handler_ = std::move(handler); }
 
   [[nodiscard]] Expected<void, MqttError> connect(std::chrono::milliseconds timeout);
+  // As connect(), but returns once the TCP connection is made: the TLS handshake and the CONNACK
+  // happen in later run_once() calls, and the connection callback reports the session up. A refusal
+  // then counts as a lost connection (reconnects with backoff). For a caller that brings up many
+  // clients on one thread (awsfota-fleet), which must not wait for each handshake in turn.
+  [[nodiscard]] Expected<void, MqttError> connect_async();
   [[nodiscard]] Expected<void, MqttError> subscribe(const std::string& filter, int qos = 1);
   [[nodiscard]] Expected<void, MqttError> publish(const std::string& topic, const std::string& payload, int qos = 1,
                                                   bool retain = false);
