@@ -2,7 +2,10 @@
 // the TLS ClientHello it sends, read by a real `openssl s_server`.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <thread>
@@ -145,6 +148,46 @@ TEST(MosquittoClient, PublishesSubscribesAndReconnectsAfterBrokerRestart) {
 
   client.disconnect();
   EXPECT_FALSE(client.connected());
+}
+
+// A process with hundreds of clients (awsfota-fleet) holds descriptors past FD_SETSIZE (1024), where
+// select() cannot look (mosquitto_loop() refused them with "Invalid function arguments"). Here the
+// client's socket and socket pair are pushed past 1024 by descriptors held open, and the client still
+// connects without waiting (connect_async), subscribes and gets its own message back.
+TEST(MosquittoClient, WorksOnDescriptorsPast1024AndConnectsWithoutWaiting) {
+  TempDir dir("mqtt-fds");
+  PlainBroker broker(dir.path());
+  ASSERT_TRUE(broker.start());
+  rlimit limit{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+  if (limit.rlim_max < 1200) GTEST_SKIP() << "the open-files hard limit is " << limit.rlim_max;
+  rlimit raised = limit;
+  raised.rlim_cur = std::max<rlim_t>(limit.rlim_cur, 1200);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &raised), 0);
+  std::vector<int> held;
+  while (held.empty() || held.back() < 1030) {
+    const int fd = ::open("/dev/null", O_RDONLY);
+    ASSERT_GE(fd, 0);
+    held.push_back(fd);
+  }
+  auto created = Client::create({.port = broker.port(), .client_id = "many-fds"});
+  ASSERT_TRUE(created);
+  Client& client = **created;
+  std::vector<std::string> received;
+  client.on_message([&](const std::string&, const std::string& p) { received.push_back(p); });
+  ASSERT_TRUE(client.connect_async());
+  EXPECT_FALSE(client.connected()) << "connect_async() does not wait for the CONNACK";
+  ASSERT_TRUE(pump_until(client, [&] { return client.connected(); }, milliseconds(5000)));
+  EXPECT_GT(client.socket(), 1024);
+  ASSERT_TRUE(client.subscribe("fds/#", 1));
+  for (int i = 0; i < 50 && received.empty(); ++i) {
+    (void)client.publish("fds/x", "past 1024", 1);
+    (void)pump_until(client, [&] { return !received.empty(); }, milliseconds(100));
+  }
+  EXPECT_EQ(received, (std::vector<std::string>{"past 1024"}));
+  client.disconnect();
+  for (const int fd : held) ::close(fd);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &limit), 0);
 }
 
 }  // namespace
