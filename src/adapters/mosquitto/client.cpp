@@ -186,15 +186,8 @@ Expected<void, MqttError> Client::connect_async() {
   wanted_ = true;
   connack_.reset();
   dropped_ = false;
-  const int rc = mosquitto_connect(mosq_, options_.host.c_str(), options_.port, options_.keepalive_s);
-  if (rc != MOSQ_ERR_SUCCESS) {
-    last_reason_ = "cannot connect to " + endpoint(options_) + ": " + describe_rc(rc);
-    backoff_ = std::clamp(backoff_ * 2, options_.reconnect_min, options_.reconnect_max);
-    next_attempt_ = Clock::now() + backoff_;
-    return fail(MqttErrorCode::Unreachable, "mqtt: " + last_reason_);
-  }
-  awaiting_connack_ = true;
-  return {};
+  return await_connack(
+      mosquitto_connect(mosq_, options_.host.c_str(), options_.port, options_.keepalive_s), "connect to ");
 }
 
 Expected<void, MqttError> Client::subscribe(const std::string& filter, int qos) {
@@ -225,9 +218,14 @@ Expected<void, MqttError> Client::publish(const std::string& topic, const std::s
 Expected<void, MqttError> Client::try_reconnect() {
   connack_.reset();
   dropped_ = false;
-  const int rc = mosquitto_reconnect(mosq_);
+  return await_connack(mosquitto_reconnect(mosq_), "reconnect to ");
+}
+
+// After mosquitto_connect() or mosquitto_reconnect() answered `rc`: run_once() waits for the CONNACK,
+// or, when the attempt failed at once, backs off before the next one.
+Expected<void, MqttError> Client::await_connack(int rc, const char* attempt) {
   if (rc != MOSQ_ERR_SUCCESS) {
-    last_reason_ = "reconnect to " + endpoint(options_) + " failed: " + describe_rc(rc);
+    last_reason_ = attempt + endpoint(options_) + " failed: " + describe_rc(rc);
     backoff_ = std::clamp(backoff_ * 2, options_.reconnect_min, options_.reconnect_max);
     next_attempt_ = Clock::now() + backoff_;
     return fail(MqttErrorCode::Unreachable, "mqtt: " + last_reason_);

@@ -120,6 +120,7 @@ class Client {
   static void handle_message(struct ::mosquitto*, void* self, const struct ::mosquitto_message* message);
   void set_connected(bool connected, const std::string& reason);
   [[nodiscard]] Expected<void, MqttError> try_reconnect();
+  [[nodiscard]] Expected<void, MqttError> await_connack(int rc, const char* attempt);
   int loop_io(std::chrono::milliseconds timeout, bool connecting);
 
   ClientOptions options_;
