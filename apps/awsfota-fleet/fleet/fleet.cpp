@@ -111,33 +111,65 @@ std::optional<std::int64_t> read_take_origin(const std::filesystem::path& file) 
 
 milliseconds since(Clock::time_point t) { return std::chrono::duration_cast<milliseconds>(Clock::now() - t); }
 
-}  // namespace
-
-int run_fleet(const FleetOptions& o, std::ostream& out, const std::atomic<bool>& stop) {
+// Certificates and registration: false (the reason printed) when the fleet cannot run.
+bool prepare_things(const FleetOptions& o, const std::vector<std::string>& things, std::ostream& out) {
   const auto started = Clock::now();
-  std::vector<std::string> things;
-  for (std::size_t i = 0; i < o.devices; ++i) things.push_back(thing_name(o, i));
-
   if (auto limit = raise_file_limit(o.devices); !limit) {
     std::cerr << "awsfota-fleet: " << limit.error() << "\n";
-    return 1;
+    return false;
   }
   auto issued = issue_device_certificates(o.endpoints.ca_cert, o.endpoints.ca_key, o.endpoints.cert_dir, things);
   if (!issued) {
     std::cerr << "awsfota-fleet: " << issued.error() << "\n";
-    return 1;
+    return false;
   }
   out << "fleet: certificates for " << o.devices << " things in " << o.endpoints.cert_dir.string() << " ("
       << *issued << " issued now, " << since(started).count() << " ms)\n";
-  if (o.register_things) {
-    const auto t = Clock::now();
-    if (auto r = register_fleet(o.endpoints.api_url, o.group, things); !r) {
-      std::cerr << "awsfota-fleet: " << r.error() << "\n";
-      return 1;
-    }
-    out << "fleet: " << o.devices << " things registered" << (o.group.empty() ? "" : " in thing group " + o.group)
-        << " at " << o.endpoints.api_url << " (" << since(t).count() << " ms)\n";
+  if (!o.register_things) return true;
+  const auto t = Clock::now();
+  if (auto r = register_fleet(o.endpoints.api_url, o.group, things); !r) {
+    std::cerr << "awsfota-fleet: " << r.error() << "\n";
+    return false;
   }
+  out << "fleet: " << o.devices << " things registered" << (o.group.empty() ? "" : " in thing group " + o.group)
+      << " at " << o.endpoints.api_url << " (" << since(t).count() << " ms)\n";
+  return true;
+}
+
+// Progress lines until a signal, --duration, or --idle-exit says the rollout is over.
+void watch(const FleetOptions& o, Recorder& recorder, Clock::time_point online, std::ostream& out,
+           const std::atomic<bool>& stop) {
+  auto last_progress = online;
+  auto last_change = online;
+  bool origin_read = false;
+  Report last_report = recorder.report();
+  while (!stop) {
+    std::this_thread::sleep_for(milliseconds(100));
+    const auto now = Clock::now();
+    if (o.duration.count() > 0 && now - online >= o.duration) return;
+    if (!o.take_origin_file.empty() && !origin_read) {
+      if (auto origin = read_take_origin(o.take_origin_file)) {
+        recorder.set_take_origin(*origin);
+        origin_read = true;
+      }
+    }
+    const Report r = recorder.report();
+    if (r.phases != last_report.phases) last_change = now;
+    last_report = r;
+    if (o.progress.count() > 0 && now - last_progress >= o.progress) {
+      last_progress = now;
+      out << format_progress(r, since(online)) << std::endl;
+    }
+    if (o.idle_exit.count() > 0 && r.jobs_started > 0 && recorder.busy() == 0 && now - last_change >= o.idle_exit) return;
+  }
+}
+
+}  // namespace
+
+int run_fleet(const FleetOptions& o, std::ostream& out, const std::atomic<bool>& stop) {
+  std::vector<std::string> things;
+  for (std::size_t i = 0; i < o.devices; ++i) things.push_back(thing_name(o, i));
+  if (!prepare_things(o, things, out)) return 1;
 
   Recorder recorder(things);
   FleetContext context{o, recorder};
@@ -165,31 +197,7 @@ int run_fleet(const FleetOptions& o, std::ostream& out, const std::atomic<bool>&
   if (!o.ready_file.empty()) std::ofstream(o.ready_file) << (o.devices - offline) << "\n";
 
   const auto online = Clock::now();
-  auto last_progress = online;
-  auto last_change = online;
-  std::size_t last_busy = 0;
-  bool origin_read = false;
-  Report last_report = recorder.report();
-  while (!stop) {
-    std::this_thread::sleep_for(milliseconds(100));
-    const auto now = Clock::now();
-    if (o.duration.count() > 0 && now - online >= o.duration) break;
-    if (!o.take_origin_file.empty() && !origin_read) {
-      if (auto origin = read_take_origin(o.take_origin_file)) {
-        recorder.set_take_origin(*origin);
-        origin_read = true;
-      }
-    }
-    const Report r = recorder.report();
-    if (r.phases != last_report.phases) last_change = now;
-    last_report = r;
-    if (o.progress.count() > 0 && now - last_progress >= o.progress) {
-      last_progress = now;
-      out << format_progress(r, since(online)) << std::endl;
-    }
-    last_busy = recorder.busy();
-    if (o.idle_exit.count() > 0 && r.jobs_started > 0 && last_busy == 0 && now - last_change >= o.idle_exit) break;
-  }
+  watch(o, recorder, online, out, stop);
   // The shards say goodbye to the broker in parallel (each session's DISCONNECT takes a moment).
   for (auto& s : shards) s->request_stop();
   for (auto& s : shards) s->stop();
