@@ -67,8 +67,8 @@ TEST(FleetRehearsal, AbortRuleCancelsABadImageBeforeHalfTheFleetStartsIt) {
   auto stack = LocalStack::start(dir.path(), {.minute_ms = 3000});
   ASSERT_TRUE(stack) << stack.error();
   LocalStack& s = **stack;
-  if (std::getenv("AWS_ACCESS_KEY_ID") == nullptr) ::setenv("AWS_ACCESS_KEY_ID", "test", 1);
-  if (std::getenv("AWS_SECRET_ACCESS_KEY") == nullptr) ::setenv("AWS_SECRET_ACCESS_KEY", "test", 1);
+  // The simulator registers its things with signed requests: the stack's key pair, through its environment.
+  for (const auto& [name, value] : s.aws_env()) ::setenv(name.c_str(), value.c_str(), 1);
 
   const fs::path report = dir.path() / "report.json";
   const fs::path ready = dir.path() / "ready";
