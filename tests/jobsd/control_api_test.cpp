@@ -130,7 +130,7 @@ TEST_F(ControlApi, CreateThing_IsIdempotentAndChecksTheName) {
 TEST_F(ControlApi, CancelJob_WithoutForceCancelsOnlyQueuedExecutions) {
   (void)create_job("j1", {"t1", "t2"});
   (void)send("t1", "start-next", "{}");
-  auto canceled = service->cancel_job({.job_id = "j1", .reason_code = "oops", .comment = "bad build"}, now, out);
+  auto canceled = service->cancel_job({.job_id = "j1", .reason_code = "OOPS", .comment = "bad build"}, now, out);
   ASSERT_TRUE(canceled);
   EXPECT_EQ(canceled->state, JobState::Canceled);
   EXPECT_EQ(canceled->comment, "bad build");
@@ -163,12 +163,13 @@ TEST_F(ControlApi, CancelJob_WithForceCancelsInProgressAndTheDeviceLearnsIt) {
   EXPECT_EQ(b["executionState"]["status"], "CANCELED");
 }
 
+// CancelJob's error list in AWS's model has no InvalidStateTransitionException: these are InvalidRequest.
 TEST_F(ControlApi, CancelJob_AgainNeedsForceAndCompletedJobCannotBeCanceled) {
   (void)create_job("j1", {"t1"});
   ASSERT_TRUE(service->cancel_job({.job_id = "j1"}, now, out));
   auto again = service->cancel_job({.job_id = "j1"}, now, out);
   ASSERT_FALSE(again);
-  EXPECT_EQ(again.error().code, ControlErrorCode::InvalidStateTransition);
+  EXPECT_EQ(again.error().code, ControlErrorCode::InvalidRequest);
   EXPECT_TRUE(service->cancel_job({.job_id = "j1", .force = true}, now, out));
 
   (void)create_job("j2", {"t2"});
@@ -176,7 +177,7 @@ TEST_F(ControlApi, CancelJob_AgainNeedsForceAndCompletedJobCannotBeCanceled) {
   EXPECT_EQ(service->describe_job("j2")->job.state, JobState::Completed);
   auto done = service->cancel_job({.job_id = "j2", .force = true}, now, out);
   ASSERT_FALSE(done);
-  EXPECT_EQ(done.error().code, ControlErrorCode::InvalidStateTransition);
+  EXPECT_EQ(done.error().code, ControlErrorCode::InvalidRequest);
 }
 
 TEST_F(ControlApi, CancelExecution_FollowsForceVersionAndTerminalRules) {
@@ -209,19 +210,58 @@ TEST_F(ControlApi, CancelExecution_FollowsForceVersionAndTerminalRules) {
   EXPECT_EQ(service->describe_job("j1")->job.state, JobState::Completed);  // every execution ended
 }
 
-TEST_F(ControlApi, DeleteJob_NeedsForceWhileRunningAndRemovesExecutions) {
+TEST_F(ControlApi, DeleteJob_NeedsForceUnlessCompletedOrCanceledAndShowsDeletionInProgress) {
   (void)create_job("j1", {"t1"});
-  (void)send("t1", "start-next", "{}");
+  // Only QUEUED executions, but the job is IN_PROGRESS: AWS wants force.
   auto refused = service->delete_job("j1", false, now, out);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ControlErrorCode::InvalidStateTransition);
+  (void)send("t1", "start-next", "{}");
+  out.clear();
   ASSERT_TRUE(service->delete_job("j1", true, now, out));
-  EXPECT_FALSE(body(out, topic("t1", "notify-next")).contains("execution"));
+  EXPECT_EQ(service->describe_job("j1")->job.state, JobState::DeletionInProgress);
+  EXPECT_EQ(service->list_jobs(JobState::DeletionInProgress).size(), 1U);
+  EXPECT_EQ(service->delete_job("j1", true, now, out).error().code, ControlErrorCode::InvalidStateTransition);
+  EXPECT_EQ(service->cancel_job({.job_id = "j1", .force = true}, now, out).error().code, ControlErrorCode::InvalidRequest);
+  auto reused = service->create_job({.job_id = "j1", .things = {"t1"}, .document = "{}"}, now, out);
+  ASSERT_FALSE(reused);
+  EXPECT_EQ(reused.error().code, ControlErrorCode::ResourceAlreadyExists);
+  EXPECT_NE(reused.error().message.find("being deleted"), std::string::npos);
+
+  EXPECT_EQ(service->next_deadline_ms(), now + Config{}.job_deletion_ms);
+  EXPECT_TRUE(service->tick(now + Config{}.job_deletion_ms - 1).messages.empty());
+  now += Config{}.job_deletion_ms;
+  auto done = service->tick(now);
+  EXPECT_FALSE(body(done.messages, topic("t1", "notify-next")).contains("execution"));
   EXPECT_FALSE(service->describe_job("j1"));
   EXPECT_FALSE(service->describe_execution("j1", "t1"));
   auto b = body(send("t1", "j1/get", "{}").messages, topic("t1", "j1/get/rejected"));
   EXPECT_EQ(b["code"], "ResourceNotFound");
   EXPECT_EQ(service->delete_job("j1", true, now, out).error().code, ControlErrorCode::ResourceNotFound);
+  EXPECT_TRUE(service->create_job({.job_id = "j1", .things = {"t1"}, .document = "{}"}, now, out));
+}
+
+TEST_F(ControlApi, DeleteJob_OfACompletedOrCanceledJobNeedsNoForce) {
+  (void)create_job("done", {"t1"});
+  (void)send("t1", "done/update", R"({"status":"SUCCEEDED"})");
+  EXPECT_TRUE(service->delete_job("done", false, now, out));
+  (void)create_job("off", {"t2"});
+  ASSERT_TRUE(service->cancel_job({.job_id = "off"}, now, out));
+  EXPECT_TRUE(service->delete_job("off", false, now, out));
+}
+
+TEST_F(ControlApi, DeleteJob_NoMoreThanTenAtOnce) {
+  for (int i = 0; i < 11; ++i) {
+    const std::string id = "d" + std::to_string(i);
+    (void)create_job(id, {"t1"});
+    auto deleted = service->delete_job(id, true, now, out);
+    if (i < 10) {
+      EXPECT_TRUE(deleted) << i;
+    } else {
+      ASSERT_FALSE(deleted);
+      EXPECT_EQ(deleted.error().code, ControlErrorCode::LimitExceeded);
+    }
+  }
 }
 
 TEST_F(ControlApi, Lists_FilterByStatusAndState) {

@@ -380,7 +380,8 @@ TEST_F(DeviceApi, PresignedPlaceholdersAreSignedEachTimeTheDocumentIsHandedOut) 
   CreateJobRequest request{.job_id = "p1",
                            .things = {"t2"},
                            .document = R"({"url":"${aws:iot:s3-presigned-url:https://b.s3.amazonaws.com/fw/app.bin}"})",
-                           .presigned_expires_in_sec = 120};
+                           .presigned_expires_in_sec = 120,
+                           .presigned_role_arn = "arn:aws:iam::000000000000:role/presign"};
   ASSERT_TRUE(service->create_job(request, now, out));
   const LinkSigner signer("https://127.0.0.1:8443", "sec");
   auto first = body(send("t2", "p1/get", "{}").messages, topic("t2", "p1/get/accepted"));

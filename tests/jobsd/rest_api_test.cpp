@@ -29,7 +29,7 @@ TEST_F(RestApi, CreateThingThenJobByArnAndDescribeIt) {
                            {"document", R"({"operation":"app_fw_update"})"},
                            {"description", "first"},
                            {"timeoutConfig", {{"inProgressTimeoutInMinutes", 5}}},
-                           {"presignedUrlConfig", {{"roleArn", "arn:aws:iam::0:role/x"}, {"expiresInSec", 300}}},
+                           {"presignedUrlConfig", {{"roleArn", "arn:aws:iam::000000000000:role/x"}, {"expiresInSec", 300}}},
                            {"targetSelection", "SNAPSHOT"}}
                           .dump());
   ASSERT_EQ(created.status, 200) << created.body;
@@ -42,6 +42,7 @@ TEST_F(RestApi, CreateThingThenJobByArnAndDescribeIt) {
   EXPECT_EQ(job["targets"][0], thing_arn + "t1");
   EXPECT_EQ(job["timeoutConfig"]["inProgressTimeoutInMinutes"], 5);
   EXPECT_EQ(job["presignedUrlConfig"]["expiresInSec"], 300);
+  EXPECT_EQ(job["presignedUrlConfig"]["roleArn"], "arn:aws:iam::000000000000:role/x");
   EXPECT_EQ(job["jobProcessDetails"]["numberOfQueuedThings"], 1);
   EXPECT_DOUBLE_EQ(job["createdAt"].get<double>(), static_cast<double>(now) / 1000.0);
 
@@ -60,7 +61,13 @@ TEST_F(RestApi, GetJobDocumentReturnsTheDocumentAsCreatedInItsKeyOrder) {
   reopen(Config{.minute_ms = kMinute, .signer = LinkSigner("https://files", "k")});
   ASSERT_EQ(call("POST", "/things/t1").status, 200);
   const std::string document = R"({"z":1, "a":"${aws:iot:s3-presigned-url:https://b/x.bin}"})";
-  ASSERT_EQ(call("PUT", "/jobs/j1", json{{"targets", {thing_arn + "t1"}}, {"document", document}}.dump()).status, 200);
+  ASSERT_EQ(call("PUT", "/jobs/j1",
+                 json{{"targets", {thing_arn + "t1"}},
+                      {"document", document},
+                      {"presignedUrlConfig", {{"roleArn", "arn:aws:iam::000000000000:role/presign"}}}}
+                     .dump())
+                .status,
+            200);
   EXPECT_EQ(parsed(call("GET", "/jobs/j1/job-document"))["document"],
             R"({"z":1,"a":"${aws:iot:s3-presigned-url:https://b/x.bin}"})");
   // Devices get the placeholder replaced.
@@ -91,7 +98,7 @@ TEST_F(RestApi, CancelAndDeleteHonourForce) {
   EXPECT_EQ(exec_refused.error_type, "InvalidStateTransitionException");
   auto stale = call("PUT", "/things/t1/jobs/j1/cancel", R"({"expectedVersion":1})", {{"force", "true"}});
   EXPECT_EQ(stale.error_type, "VersionConflictException");
-  auto canceled = call("PUT", "/jobs/j1/cancel", R"({"reasonCode":"r","comment":"c"})", {{"force", "true"}});
+  auto canceled = call("PUT", "/jobs/j1/cancel", R"({"reasonCode":"R","comment":"c"})", {{"force", "true"}});
   ASSERT_EQ(canceled.status, 200) << canceled.body;
   auto job = parsed(call("GET", "/jobs/j1"))["job"];
   EXPECT_EQ(job["status"], "CANCELED");
@@ -99,6 +106,9 @@ TEST_F(RestApi, CancelAndDeleteHonourForce) {
   EXPECT_EQ(job["comment"], "c");
   EXPECT_EQ(parsed(call("GET", "/things/t1/jobs/j1"))["execution"]["forceCanceled"], true);
   EXPECT_EQ(call("DELETE", "/jobs/j1").status, 200);
+  EXPECT_EQ(parsed(call("GET", "/jobs/j1"))["job"]["status"], "DELETION_IN_PROGRESS");
+  now += Config{}.job_deletion_ms;
+  (void)service->tick(now);
   EXPECT_EQ(call("GET", "/jobs/j1").status, 404);
 }
 
@@ -127,7 +137,7 @@ TEST_F(RestApi, ErrorsUseAwsExceptionNamesAndMessages) {
       {"PUT", "/jobs/x", json{{"targets", {thing_arn + "ghost"}}, {"document", "{}"}}.dump(), 404,
        "ResourceNotFoundException"},
       {"GET", "/things/t1/jobs", "", 200, ""},
-      {"PATCH", "/nowhere", "", 404, "ResourceNotFoundException"},
+      {"PATCH", "/nowhere", "", 501, "NotImplementedException"},
   };
   for (const auto& c : cases) {
     auto r = call(c.method, c.path, c.body);

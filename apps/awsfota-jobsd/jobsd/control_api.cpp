@@ -5,18 +5,12 @@
 #include <nlohmann/json.hpp>
 
 #include "awsfota/jobs/topics.hpp"
+#include "jobsd/control_errors.hpp"
+#include "jobsd/fields.hpp"
 #include "jobsd/service.hpp"
 
 namespace awsfota::jobsd {
 namespace {
-
-Unexpected<ControlError> fail(ControlErrorCode code, std::string message) {
-  return unexpected(ControlError{code, std::move(message)});
-}
-
-Unexpected<ControlError> internal(const StoreError& e) {
-  return fail(ControlErrorCode::Internal, "the service could not record the change: " + e.message);
-}
 
 bool is_valid_group_name(std::string_view name) {
   // AWS: 1..128 of [a-zA-Z0-9:_-], the same alphabet as thing names.
@@ -38,6 +32,20 @@ Expected<std::string, ControlError> compact_document(const std::string& document
 }
 
 }  // namespace
+
+Expected<void, ControlError> check_job_limits(std::optional<std::int64_t> in_progress_timeout_minutes,
+                                              std::optional<std::int64_t> presigned_expires_in_sec) {
+  if (const auto t = in_progress_timeout_minutes; t && (*t < 1 || *t > kMaxTimeoutMinutes)) {
+    return fail(ControlErrorCode::InvalidRequest,
+                "timeoutConfig.inProgressTimeoutInMinutes must be 1..10080, got " + std::to_string(*t));
+  }
+  if (const auto s = presigned_expires_in_sec;
+      s && (*s < kMinPresignedExpiresSec || *s > kMaxPresignedExpiresSec)) {
+    return fail(ControlErrorCode::InvalidRequest,
+                "presignedUrlConfig.expiresInSec must be 60..3600, got " + std::to_string(*s));
+  }
+  return {};
+}
 
 Expected<Thing, ControlError> Service::create_thing(const std::string& name, std::int64_t now_ms) {
   if (!jobs::is_valid_thing_name(name)) {
@@ -96,23 +104,30 @@ Expected<Job, ControlError> Service::create_job(const CreateJobRequest& request,
   if (!jobs::is_valid_job_id(request.job_id)) {
     return fail(ControlErrorCode::InvalidRequest, "jobId '" + request.job_id + "': must be 1..64 of [a-zA-Z0-9_-]");
   }
-  if (jobs_.find(request.job_id) != jobs_.end()) {
-    return fail(ControlErrorCode::ResourceAlreadyExists, "job " + request.job_id + " already exists");
+  if (const Job* existing = find_job(request.job_id)) {
+    return fail(ControlErrorCode::ResourceAlreadyExists,
+                "job " + request.job_id + (existing->state == JobState::DeletionInProgress
+                                               ? " is being deleted; its id can be used again once it is gone"
+                                               : " already exists"));
   }
   auto document = compact_document(request.document);
   if (!document) return unexpected(document.error());
+  if (!request.description.empty()) {
+    if (auto bad = check_free_text("description", request.description)) return fail(ControlErrorCode::InvalidRequest, *bad);
+  }
+  // AWS needs the role it assumes to presign the URLs; without one it refuses the job.
+  if (request.presigned_role_arn.empty() && request.document.find(kPresignedPrefix) != std::string::npos) {
+    return fail(ControlErrorCode::InvalidRequest,
+                "presignedUrlConfig.roleArn: the document has a presigned-URL placeholder (" +
+                    std::string(kPresignedPrefix) + "...}), which needs the role that presigns it");
+  }
   if (request.target_selection != "SNAPSHOT" && request.target_selection != "CONTINUOUS") {
     return fail(ControlErrorCode::InvalidRequest,
                 "targetSelection '" + request.target_selection + "': must be SNAPSHOT or CONTINUOUS");
   }
-  if (const auto t = request.in_progress_timeout_minutes; t && (*t < 1 || *t > kMaxTimeoutMinutes)) {
-    return fail(ControlErrorCode::InvalidRequest,
-                "timeoutConfig.inProgressTimeoutInMinutes must be 1..10080, got " + std::to_string(*t));
-  }
-  if (const auto s = request.presigned_expires_in_sec;
-      s && (*s < kMinPresignedExpiresSec || *s > kMaxPresignedExpiresSec)) {
-    return fail(ControlErrorCode::InvalidRequest,
-                "presignedUrlConfig.expiresInSec must be 60..3600, got " + std::to_string(*s));
+  if (auto limits = check_job_limits(request.in_progress_timeout_minutes, request.presigned_expires_in_sec);
+      !limits) {
+    return unexpected(limits.error());
   }
   if (auto bad = rollout_config_error(request.max_per_minute, request.exponential_rate)) {
     return fail(ControlErrorCode::InvalidRequest, std::move(*bad));
@@ -142,6 +157,7 @@ Expected<Job, ControlError> Service::create_job(const CreateJobRequest& request,
   job.target_selection = request.target_selection;
   job.in_progress_timeout_minutes = request.in_progress_timeout_minutes;
   job.presigned_expires_in_sec = request.presigned_expires_in_sec;
+  job.presigned_role_arn = request.presigned_role_arn;
   job.max_per_minute = request.max_per_minute;
   job.exponential_rate = request.exponential_rate;
   job.abort_criteria = request.abort_criteria;
@@ -160,12 +176,23 @@ Expected<Job, ControlError> Service::cancel_job(const CancelJobRequest& request,
                                                 std::vector<OutgoingMessage>& out) {
   const Job* job = find_job(request.job_id);
   if (job == nullptr) return fail(ControlErrorCode::ResourceNotFound, "job " + request.job_id + " does not exist");
+  // CancelJob's errors in AWS's model have no InvalidStateTransitionException: a job that cannot be
+  // canceled is an InvalidRequestException.
   if (job->state == JobState::Completed) {
-    return fail(ControlErrorCode::InvalidStateTransition, "job " + request.job_id + " is already completed");
+    return fail(ControlErrorCode::InvalidRequest, "job " + request.job_id + " is already completed");
+  }
+  if (job->state == JobState::DeletionInProgress) {
+    return fail(ControlErrorCode::InvalidRequest, "job " + request.job_id + " is being deleted");
   }
   if (job->state == JobState::Canceled && !request.force) {
-    return fail(ControlErrorCode::InvalidStateTransition,
+    return fail(ControlErrorCode::InvalidRequest,
                 "job " + request.job_id + " is already canceled; use force to cancel its in-progress executions");
+  }
+  if (!request.reason_code.empty()) {
+    if (auto bad = check_reason_code(request.reason_code)) return fail(ControlErrorCode::InvalidRequest, *bad);
+  }
+  if (!request.comment.empty()) {
+    if (auto bad = check_free_text("comment", request.comment)) return fail(ControlErrorCode::InvalidRequest, *bad);
   }
   StoreChanges changes;
   Job canceled = *job;
@@ -192,18 +219,31 @@ Expected<Job, ControlError> Service::cancel_job(const CancelJobRequest& request,
   return *find_job(request.job_id);
 }
 
+// AWS: without force only a COMPLETED or CANCELED job may be deleted; deletion takes a while, during
+// which the job shows DELETION_IN_PROGRESS (tick() finishes it) and another delete is refused.
 Expected<void, ControlError> Service::delete_job(const std::string& job_id, bool force, std::int64_t now_ms,
                                                  std::vector<OutgoingMessage>& out) {
-  if (find_job(job_id) == nullptr) return fail(ControlErrorCode::ResourceNotFound, "job " + job_id + " does not exist");
-  const auto executions = executions_of_job(job_id);
-  const bool running = std::any_of(executions.begin(), executions.end(),
-                                   [](const Execution* e) { return e->status == JobStatus::InProgress; });
-  if (running && !force) {
-    return fail(ControlErrorCode::InvalidStateTransition,
-                "job " + job_id + " has executions IN_PROGRESS; delete it with force");
+  const Job* job = find_job(job_id);
+  if (job == nullptr) return fail(ControlErrorCode::ResourceNotFound, "job " + job_id + " does not exist");
+  if (job->state == JobState::DeletionInProgress) {
+    return fail(ControlErrorCode::InvalidStateTransition, "job " + job_id + " is already being deleted");
   }
+  if (job->state == JobState::InProgress && !force) {
+    return fail(ControlErrorCode::InvalidStateTransition,
+                "job " + job_id + " is IN_PROGRESS; only a COMPLETED or CANCELED job can be deleted without force");
+  }
+  const auto deleting = std::count_if(jobs_.begin(), jobs_.end(), [](const auto& kv) {
+    return kv.second.state == JobState::DeletionInProgress;
+  });
+  if (static_cast<std::size_t>(deleting) >= kMaxJobsBeingDeleted) {
+    return fail(ControlErrorCode::LimitExceeded, "10 jobs are already being deleted; try again once one is gone");
+  }
+  Job marked = *job;
+  marked.state = JobState::DeletionInProgress;
+  marked.last_updated_at_ms = now_ms;
+  marked.rollout_waiting.clear();
   StoreChanges changes;
-  changes.deleted_jobs.push_back(job_id);
+  changes.jobs.push_back(std::move(marked));
   if (auto stored = commit(std::move(changes), now_ms, out); !stored) return internal(stored.error());
   return {};
 }

@@ -73,6 +73,7 @@ struct Job {
   std::string target_selection = "SNAPSHOT";
   std::optional<std::int64_t> in_progress_timeout_minutes;
   std::optional<std::int64_t> presigned_expires_in_sec;  // presignedUrlConfig.expiresInSec
+  std::string presigned_role_arn;                        // presignedUrlConfig.roleArn; empty: none given
   // jobExecutionsRolloutConfig.maximumPerMinute: at most this many executions are queued (and their
   // things notified) per minute window; the other targets wait, in order, in rollout_waiting.
   std::optional<std::int64_t> max_per_minute;

@@ -14,7 +14,20 @@ json Api::route(std::string& operation) {
   if (!p.empty() && p[0] == "jobs") return route_jobs(p, operation);
   if (!p.empty() && p[0] == "things") return route_things(p, operation);
   if (!p.empty() && p[0] == "thing-groups") return route_groups(p, operation);
-  throw RestFailure{404, "ResourceNotFoundException", "no such operation: " + request_.method + " " + request_.path};
+  if (p.size() == 1 && p[0] == "endpoint" && request_.method == "GET") return route_endpoint(operation);
+  throw not_implemented(request_);
+}
+
+// DescribeEndpoint: the devices' broker for iot:Data-ATS. AWS answers the legacy iot:Data endpoint when
+// no type is given; there is none here, so the type must be asked for.
+json Api::route_endpoint(std::string& operation) {
+  operation = "DescribeEndpoint";
+  const auto type = query_value(request_, "endpointType");
+  if (!type || *type != "iot:Data-ATS") {
+    throw invalid("endpointType: '" + type.value_or("") +
+                  "': the local service has the iot:Data-ATS endpoint only (pass --endpoint-type iot:Data-ATS)");
+  }
+  return {{"endpointAddress", scope_.data_endpoint}};
 }
 
 }  // namespace rest

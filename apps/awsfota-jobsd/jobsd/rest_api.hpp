@@ -40,9 +40,12 @@ struct RestResponse {
 };
 
 // The ARNs the API hands out: arn:aws:iot:<region>:<account>:thing/<name> and so on.
+// Targets of another region or account are refused, as AWS refuses them.
 struct ArnScope {
   std::string region = "us-east-1";
   std::string account = "000000000000";
+  // What describe-endpoint --endpoint-type iot:Data-ATS answers: the broker devices connect to.
+  std::string data_endpoint = "127.0.0.1";
 };
 
 // Fetches a document from the local file server for create-job --document-source: `path` is the

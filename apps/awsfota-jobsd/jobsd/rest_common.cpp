@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "awsfota/jobs/topics.hpp"
+
 namespace awsfota::jobsd::rest {
 
 RestFailure invalid(std::string message) { return {400, "InvalidRequestException", std::move(message)}; }
@@ -15,6 +17,7 @@ RestFailure from_control(const ControlError& e) {
     case ControlErrorCode::ResourceAlreadyExists: return {409, "ResourceAlreadyExistsException", e.message};
     case ControlErrorCode::InvalidStateTransition: return {409, "InvalidStateTransitionException", e.message};
     case ControlErrorCode::VersionConflict: return {409, "VersionConflictException", e.message};
+    case ControlErrorCode::LimitExceeded: return {410, "LimitExceededException", e.message};
     case ControlErrorCode::Internal: return {500, "InternalFailureException", e.message};
   }
   return {500, "InternalFailureException", e.message};
@@ -116,12 +119,39 @@ json paged(const RestRequest& r, json items, const char* key) {
   return out;
 }
 
-std::optional<std::string> name_in_arn(const std::string& text, const std::string& kind) {
-  if (text.rfind("arn:", 0) != 0) return std::nullopt;
-  const std::string marker = ":" + kind + "/";
-  const auto at = text.find(marker);
-  if (at == std::string::npos) return std::nullopt;
-  return text.substr(at + marker.size());
+TargetArn parse_target_arn(const std::string& text, const ArnScope& scope, const std::string& field, bool things,
+                           bool groups) {
+  // arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (int i = 0; i < 5; ++i) {
+    const std::size_t colon = text.find(':', start);
+    if (colon == std::string::npos) break;
+    parts.push_back(text.substr(start, colon - start));
+    start = colon + 1;
+  }
+  const std::string wanted = things && groups ? "a thing or thing group ARN" : things ? "a thing ARN" : "a thing group ARN";
+  if (parts.size() != 5 || parts[0] != "arn" || parts[1] != "aws" || parts[2] != "iot") {
+    throw invalid(field + ": '" + text + "' is not " + wanted + " (arn:aws:iot:REGION:ACCOUNT:thing/NAME)");
+  }
+  const std::string resource = text.substr(start);
+  const std::size_t slash = resource.find('/');
+  TargetArn target{resource.substr(0, std::min(slash, resource.size())),
+                   slash == std::string::npos ? std::string() : resource.substr(slash + 1)};
+  const bool kind_ok = (things && target.kind == "thing") || (groups && target.kind == "thinggroup");
+  if (!kind_ok || !jobs::is_valid_thing_name(target.name)) {
+    throw invalid(field + ": '" + text + "' is not " + wanted + " (arn:aws:iot:REGION:ACCOUNT:thing/NAME)");
+  }
+  if (parts[3] != scope.region || parts[4] != scope.account) {
+    throw invalid(field + ": '" + text + "' is in region " + parts[3] + ", account " + parts[4] +
+                  "; this service acts on account " + scope.account + " in region " + scope.region + " only");
+  }
+  return target;
+}
+
+RestFailure not_implemented(const RestRequest& r) {
+  return {501, "NotImplementedException",
+          "the local service does not implement " + r.method + " " + r.path + " (see docs/local-stack.md)"};
 }
 
 }  // namespace awsfota::jobsd::rest

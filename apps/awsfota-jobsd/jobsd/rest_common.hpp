@@ -53,8 +53,24 @@ inline void value_or_throw(Expected<void, ControlError> r) {
 // One page of `items` under `key`, with nextToken when more follow (maxResults 1..250, as AWS's).
 [[nodiscard]] json paged(const RestRequest& r, json items, const char* key);
 
-// The name at the end of an ARN of `kind` ("thing", "thinggroup"); nullopt when `text` is no such ARN.
-[[nodiscard]] std::optional<std::string> name_in_arn(const std::string& text, const std::string& kind);
+// A thing or thing group ARN the service may act on: arn:aws:iot:REGION:ACCOUNT:KIND/NAME with the
+// service's own region and account, as AWS acts only inside the caller's account and region.
+struct TargetArn {
+  std::string kind;  // "thing" or "thinggroup"
+  std::string name;
+};
+// Refuses (InvalidRequestException naming `field`) an ARN that is malformed, of another kind than
+// `kinds` allows, or of another account or region than `scope`.
+[[nodiscard]] TargetArn parse_target_arn(const std::string& text, const ArnScope& scope, const std::string& field,
+                                         bool things = true, bool groups = true);
+
+// A path and method the service does not serve: 501 NotImplementedException, so that a script learns
+// the local service lacks the operation, not that a resource is missing (which ResourceNotFound says).
+[[nodiscard]] RestFailure not_implemented(const RestRequest& r);
+
+// Refuses with InvalidRequestException each field of `body` (and query parameter) the service does not
+// implement; see kNotImplementedFields in rest_job_config.cpp.
+void refuse_not_implemented(const json& body, const RestRequest& r);
 
 class Api {
  public:
@@ -73,13 +89,29 @@ class Api {
     return "arn:aws:iot:" + scope_.region + ":" + scope_.account + ":" + kind + "/" + name;
   }
 
+  json route_endpoint(std::string& operation);
+
+  // rest_job_config.cpp
   json create_job(const std::string& job_id);
+  json update_job(const std::string& job_id);
   std::string document_of(const json& body) const;
+  void read_presigned_config(const json& body, std::optional<std::int64_t>& expires,
+                             std::optional<std::string>& role_arn) const;
+  // rest_jobs.cpp
+  json list_jobs();
   json job_json(const JobDescription& d) const;
   json execution_summary(const Execution& e) const;
   json execution_json(const Execution& e) const;
+  // rest_things.cpp
   json create_thing(const std::string& name);
   json add_thing_to_group();
+  json remove_thing_from_group();
+  json describe_thing_group(const std::string& name);
+  json list_thing_groups();
+  json list_things_in_group(const std::string& name);
+  json delete_job_execution(const std::vector<std::string>& p);
+  // thingName/thingArn and thingGroupName/thingGroupArn of the group membership operations.
+  std::pair<std::string, std::string> thing_and_group(const json& body) const;
 
   Service& service_;
   const RestRequest& request_;

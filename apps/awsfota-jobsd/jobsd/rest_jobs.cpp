@@ -1,4 +1,5 @@
 // The job operations of the control-plane REST API: /jobs/...
+#include <algorithm>
 #include <optional>
 
 #include "jobsd/rest_common.hpp"
@@ -13,28 +14,18 @@ json Api::route_jobs(const std::vector<std::string>& p, std::string& operation) 
   auto is = [&](std::size_t i, const char* text) { return i < n && p[i] == text; };
   if (n == 1 && m == "GET") {
     operation = "ListJobs";
-    std::optional<JobState> state;
-    if (auto s = query_value(request_, "status")) {
-      state = parse_job_state(*s);
-      if (!state) throw invalid("status: '" + *s + "' is not a job status");
-    }
-    const auto selection = query_value(request_, "targetSelection");
-    json jobs = json::array();
-    for (const Job& job : service_.list_jobs(state)) {
-      if (selection && job.target_selection != *selection) continue;
-      json s = {{"jobArn", arn("job", job.job_id)}, {"jobId", job.job_id}, {"targetSelection", job.target_selection},
-                {"status", std::string(to_string(job.state))}, {"createdAt", seconds(job.created_at_ms)},
-                {"lastUpdatedAt", seconds(job.last_updated_at_ms)}};
-      if (job.completed_at_ms) s["completedAt"] = seconds(*job.completed_at_ms);
-      jobs.push_back(std::move(s));
-    }
-    return paged(request_, std::move(jobs), "jobs");
+    return list_jobs();
   }
-  if (n < 2) throw invalid("no such operation: " + m + " " + request_.path);
+  if (n < 2) throw not_implemented(request_);
   const std::string& job_id = p[1];
+  refuse_not_implemented(json::object(), request_);  // namespaceId in the query
   if (n == 2 && m == "PUT") {
     operation = "CreateJob";
     return create_job(job_id);
+  }
+  if (n == 2 && m == "PATCH") {
+    operation = "UpdateJob";
+    return update_job(job_id);
   }
   if (n == 2 && m == "GET") {
     operation = "DescribeJob";
@@ -68,56 +59,35 @@ json Api::route_jobs(const std::vector<std::string>& p, std::string& operation) 
     }
     return paged(request_, std::move(list), "executionSummaries");
   }
-  throw RestFailure{404, "ResourceNotFoundException", "no such operation: " + m + " " + request_.path};
+  throw not_implemented(request_);
 }
 
-json Api::create_job(const std::string& job_id) {
-  const json body = parse_body(request_.body);
-  CreateJobRequest c;
-  c.job_id = job_id;
-  auto targets = body.find("targets");
-  if (targets == body.end() || !targets->is_array() || targets->empty()) {
-    throw invalid("targets: a list of thing or thing group ARNs is required");
+// ListJobs: by status, targetSelection and the thing group a job targets (thingGroupName, or
+// thingGroupId, which is the group's name here).
+json Api::list_jobs() {
+  std::optional<JobState> state;
+  if (auto s = query_value(request_, "status")) {
+    state = parse_job_state(*s);
+    if (!state) throw invalid("status: '" + *s + "' is not a job status");
   }
-  for (const auto& t : *targets) {
-    if (!t.is_string()) throw invalid("targets: each target must be an ARN string");
-    const auto text = t.get<std::string>();
-    if (auto thing = name_in_arn(text, "thing")) {
-      c.things.push_back(*thing);
-    } else if (auto group = name_in_arn(text, "thinggroup")) {
-      c.groups.push_back(*group);
-    } else {
-      throw invalid("targets: '" + text + "' is not a thing or thing group ARN");
+  const auto selection = query_value(request_, "targetSelection");
+  auto group = query_value(request_, "thingGroupName");
+  if (!group) group = query_value(request_, "thingGroupId");
+  if (group) (void)value_or_throw(service_.describe_thing_group(*group));
+  json jobs = json::array();
+  for (const Job& job : service_.list_jobs(state)) {
+    if (selection && job.target_selection != *selection) continue;
+    if (group && std::find(job.target_groups.begin(), job.target_groups.end(), *group) == job.target_groups.end()) {
+      continue;
     }
+    json s = {{"jobArn", arn("job", job.job_id)}, {"jobId", job.job_id}, {"targetSelection", job.target_selection},
+              {"status", std::string(to_string(job.state))}, {"createdAt", seconds(job.created_at_ms)},
+              {"lastUpdatedAt", seconds(job.last_updated_at_ms)}};
+    if (group) s["thingGroupId"] = *group;
+    if (job.completed_at_ms) s["completedAt"] = seconds(*job.completed_at_ms);
+    jobs.push_back(std::move(s));
   }
-  c.document = document_of(body);
-  c.description = string_field(body, "description").value_or("");
-  c.target_selection = string_field(body, "targetSelection").value_or("SNAPSHOT");
-  if (const json* timeout = object_field(body, "timeoutConfig")) {
-    c.in_progress_timeout_minutes = integer_field(*timeout, "inProgressTimeoutInMinutes");
-  }
-  if (const json* presigned = object_field(body, "presignedUrlConfig")) {
-    c.presigned_expires_in_sec = integer_field(*presigned, "expiresInSec").value_or(3600);
-  }
-  if (auto read = read_rollout_and_abort(body, c); !read) throw invalid(read.error());
-  const Job job = value_or_throw(service_.create_job(c, now_ms_, out_));
-  json r = {{"jobArn", arn("job", job.job_id)}, {"jobId", job.job_id}};
-  if (!job.description.empty()) r["description"] = job.description;
-  return r;
-}
-
-// The document inline, or fetched from the local file server for documentSource (AWS: one or the other).
-std::string Api::document_of(const json& body) const {
-  auto inline_document = string_field(body, "document");
-  auto source = string_field(body, "documentSource");
-  if (inline_document && source) throw invalid("document and documentSource: give one of them, not both");
-  if (!source) return inline_document.value_or("");
-  auto path = document_source_path(*source);
-  if (!path) throw invalid("documentSource: " + path.error());
-  if (!fetch_document_) throw invalid("documentSource: this service was started without a file server to fetch from");
-  auto fetched = fetch_document_(*path);
-  if (!fetched) throw invalid("documentSource: cannot fetch " + *source + ": " + fetched.error());
-  return std::move(*fetched);
+  return paged(request_, std::move(jobs), "jobs");
 }
 
 json Api::job_json(const JobDescription& d) const {
@@ -151,7 +121,12 @@ json Api::job_json(const JobDescription& d) const {
   if (!job.comment.empty()) j["comment"] = job.comment;
   if (job.completed_at_ms) j["completedAt"] = seconds(*job.completed_at_ms);
   if (job.in_progress_timeout_minutes) j["timeoutConfig"] = {{"inProgressTimeoutInMinutes", *job.in_progress_timeout_minutes}};
-  if (job.presigned_expires_in_sec) j["presignedUrlConfig"] = {{"expiresInSec", *job.presigned_expires_in_sec}};
+  if (job.presigned_expires_in_sec || !job.presigned_role_arn.empty()) {
+    json presigned = json::object();
+    if (!job.presigned_role_arn.empty()) presigned["roleArn"] = job.presigned_role_arn;
+    if (job.presigned_expires_in_sec) presigned["expiresInSec"] = *job.presigned_expires_in_sec;
+    j["presignedUrlConfig"] = std::move(presigned);
+  }
   add_rollout_and_abort(j, job);
   return j;
 }

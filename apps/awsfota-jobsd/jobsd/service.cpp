@@ -22,6 +22,7 @@ std::string_view to_string(ControlErrorCode code) noexcept {
     case ControlErrorCode::ResourceAlreadyExists: return "ResourceAlreadyExists";
     case ControlErrorCode::InvalidStateTransition: return "InvalidStateTransition";
     case ControlErrorCode::VersionConflict: return "VersionConflict";
+    case ControlErrorCode::LimitExceeded: return "LimitExceeded";
     case ControlErrorCode::Internal: return "Internal";
   }
   return "Internal";
@@ -186,6 +187,7 @@ void Service::complete_finished_jobs(StoreChanges& changes, std::int64_t now_ms)
   // A changed job counts too: a SNAPSHOT job created for empty groups has no execution that could
   // ever end it, so it is complete as soon as it exists.
   for (const auto& j : changes.jobs) touched.insert(j.job_id);
+  for (const auto& key : changes.deleted_executions) touched.insert(key.first);
   for (const auto& job_id : touched) {
     const Job* changed_job = changes.find_job(job_id);
     const Job* job = changed_job != nullptr ? changed_job : find_job(job_id);
@@ -200,6 +202,9 @@ void Service::complete_finished_jobs(StoreChanges& changes, std::int64_t now_ms)
     for (const Execution* e : executions_of_job(job_id)) statuses[e->thing_name] = e->status;
     for (const auto& e : changes.executions) {
       if (e.job_id == job_id) statuses[e.thing_name] = e.status;
+    }
+    for (const auto& [deleted_job, thing] : changes.deleted_executions) {
+      if (deleted_job == job_id) statuses.erase(thing);
     }
     const bool all_done = std::all_of(statuses.begin(), statuses.end(),
                                       [](const auto& kv) { return jobs::is_terminal(kv.second); });
@@ -228,6 +233,7 @@ Expected<void, StoreError> Service::commit(StoreChanges changes, std::int64_t no
   for (const auto& id : changes.deleted_jobs) {
     for (const Execution* e : executions_of_job(id)) affected.insert(e->thing_name);
   }
+  for (const auto& key : changes.deleted_executions) affected.insert(key.second);
   std::map<std::string, ThingView> before;
   for (const auto& thing : affected) before.emplace(thing, view_of(thing));
 
@@ -238,6 +244,8 @@ Expected<void, StoreError> Service::commit(StoreChanges changes, std::int64_t no
     jobs_.erase(id);
     std::erase_if(executions_, [&](const auto& kv) { return kv.first.second == id; });
   }
+  for (const auto& name : changes.deleted_things) things_.erase(name);
+  for (const auto& [job_id, thing] : changes.deleted_executions) executions_.erase({thing, job_id});
   for (auto& t : changes.things) things_[t.name] = std::move(t);
   for (auto& g : changes.groups) groups_[g.name] = std::move(g);
   for (auto& j : changes.jobs) jobs_[j.job_id] = std::move(j);
@@ -258,6 +266,7 @@ std::optional<std::int64_t> Service::next_deadline_ms() const {
       if (d && (!earliest || *d < *earliest)) earliest = d;
     }
   }
+  if (const auto deletion = next_deletion_ms(); deletion && (!earliest || *deletion < *earliest)) earliest = deletion;
   for (const auto& [id, job] : jobs_) {
     if (job.rollout_waiting.empty() || job.state != JobState::InProgress) continue;
     const std::int64_t window_end = job.rollout_window_start_ms + config_.minute_ms;
@@ -295,6 +304,7 @@ Reaction Service::tick(std::int64_t now_ms) {
                            ", " + std::to_string(rolled.rollout_waiting.size()) + " waiting");
     changes.jobs.push_back(std::move(rolled));
   }
+  finish_deletions(now_ms, changes, reaction.log);
   if (changes.empty()) return reaction;
   if (auto stored = commit(std::move(changes), now_ms, reaction.messages); !stored) {
     reaction.log.push_back("timeout not recorded, will retry: " + stored.error().message);

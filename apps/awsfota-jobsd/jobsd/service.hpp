@@ -52,6 +52,8 @@ struct Config {
   // Device API requests a thing may make per second (a fixed one-second window of the injected time);
   // more are answered RequestThrottled, as AWS does past its limits. 0: no limit.
   std::int64_t thing_requests_per_second = 0;
+  // How long a deleted job shows DELETION_IN_PROGRESS before tick() removes it and its executions.
+  std::int64_t job_deletion_ms = 1000;
 };
 
 struct OutgoingMessage {
@@ -73,6 +75,7 @@ enum class ControlErrorCode {
   ResourceAlreadyExists,   // create of a name that exists
   InvalidStateTransition,  // e.g. cancel of a completed job, delete of a running job without force
   VersionConflict,         // expectedVersion is stale
+  LimitExceeded,           // e.g. more than 10 jobs in DELETION_IN_PROGRESS
   Internal,                // the store failed; nothing changed
 };
 [[nodiscard]] std::string_view to_string(ControlErrorCode code) noexcept;
@@ -91,9 +94,19 @@ struct CreateJobRequest {
   std::string target_selection = "SNAPSHOT";
   std::optional<std::int64_t> in_progress_timeout_minutes{};  // 1..10080
   std::optional<std::int64_t> presigned_expires_in_sec{};     // 60..3600
+  std::string presigned_role_arn{};  // required when the document has a presigned-URL placeholder
   std::optional<std::int64_t> max_per_minute{};               // rollout rate, 1..1000
   std::optional<ExponentialRate> exponential_rate{};          // grows from its base up to max_per_minute
   std::vector<AbortCriteria> abort_criteria{};                // abortConfig.criteriaList
+};
+
+// UpdateJob: each field given replaces the job's; the others stay.
+struct UpdateJobRequest {
+  std::string job_id{};
+  std::optional<std::string> description{};
+  std::optional<std::int64_t> in_progress_timeout_minutes{};
+  std::optional<std::int64_t> presigned_expires_in_sec{};
+  std::optional<std::string> presigned_role_arn{};
 };
 
 struct CancelJobRequest {
@@ -155,6 +168,20 @@ class Service {
   [[nodiscard]] Expected<Execution, ControlError> cancel_execution(const CancelExecutionRequest& request,
                                                                    std::int64_t now_ms,
                                                                    std::vector<OutgoingMessage>& out);
+  // control_lifecycle.cpp: UpdateJob, DeleteJobExecution.
+  [[nodiscard]] Expected<Job, ControlError> update_job(const UpdateJobRequest& request, std::int64_t now_ms);
+  [[nodiscard]] Expected<void, ControlError> delete_execution(const std::string& job_id, const std::string& thing,
+                                                              std::int64_t execution_number, bool force,
+                                                              std::int64_t now_ms, std::vector<OutgoingMessage>& out);
+  // control_registry.cpp: the thing's QUEUED executions of the jobs that reach it only through the group
+  // go to REMOVED. Deleting a thing moves all its pending executions to REMOVED and takes it out of its groups.
+  [[nodiscard]] Expected<void, ControlError> remove_thing_from_group(const std::string& thing, const std::string& group,
+                                                                     std::int64_t now_ms,
+                                                                     std::vector<OutgoingMessage>& out);
+  [[nodiscard]] Expected<void, ControlError> delete_thing(const std::string& name,
+                                                          std::optional<std::int64_t> expected_version,
+                                                          std::int64_t now_ms, std::vector<OutgoingMessage>& out);
+  [[nodiscard]] std::vector<ThingGroup> list_thing_groups() const;
 
   [[nodiscard]] Expected<JobDescription, ControlError> describe_job(const std::string& job_id) const;
   // The document as a device would get it now (placeholders replaced).
@@ -193,6 +220,9 @@ class Service {
   void queue_executions(Job& job, const std::vector<std::string>& things, std::int64_t now_ms,
                         StoreChanges& changes) const;
   void release_rollout(Job& job, std::int64_t now_ms, StoreChanges& changes) const;
+  // Jobs in DELETION_IN_PROGRESS for Config::job_deletion_ms are deleted with their executions (control_lifecycle.cpp).
+  void finish_deletions(std::int64_t now_ms, StoreChanges& changes, std::vector<std::string>& log) const;
+  [[nodiscard]] std::optional<std::int64_t> next_deletion_ms() const;
   [[nodiscard]] ThingView view_of(const std::string& thing) const;
   [[nodiscard]] std::vector<const Execution*> pending_of(const std::string& thing) const;
   // The first kMaxListedExecutions of pending_of(): what get/accepted and notify list.
@@ -234,6 +264,8 @@ inline constexpr std::size_t kMaxListedExecutions = 10;
 inline constexpr std::int64_t kMaxTimeoutMinutes = 10080;
 inline constexpr std::int64_t kMinPresignedExpiresSec = 60;
 inline constexpr std::int64_t kMaxPresignedExpiresSec = 3600;
+// AWS: "Only 10 jobs may have status DELETION_IN_PROGRESS at the same time".
+inline constexpr std::size_t kMaxJobsBeingDeleted = 10;
 // AWS IoT's limit on an MQTT payload (128 KB); bigger requests are rejected InvalidRequest.
 inline constexpr std::size_t kMaxRequestPayloadBytes = 131072;
 

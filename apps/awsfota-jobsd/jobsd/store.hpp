@@ -10,6 +10,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "awsfota/expected.hpp"
@@ -30,6 +31,8 @@ struct StoredState {
 
 struct StoreChanges {
   std::vector<std::string> deleted_jobs;  // the job and all its executions
+  std::vector<std::string> deleted_things;  // the thing only; its executions stay, as AWS keeps them
+  std::vector<std::pair<std::string, std::string>> deleted_executions;  // (job id, thing name)
   std::vector<Thing> things;
   std::vector<ThingGroup> groups;
   std::vector<Job> jobs;
@@ -42,7 +45,7 @@ struct StoreChanges {
   void put(Execution execution);
 
   [[nodiscard]] bool empty() const noexcept {
-    return deleted_jobs.empty() && things.empty() && groups.empty() && jobs.empty() && executions.empty();
+    return deleted_jobs.empty() && deleted_things.empty() && deleted_executions.empty() && things.empty() && groups.empty() && jobs.empty() && executions.empty();
   }
 };
 

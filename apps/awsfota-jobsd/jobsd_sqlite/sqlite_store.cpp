@@ -58,6 +58,7 @@ json to_json(const Job& job) {
             {"lastUpdatedAt", job.last_updated_at_ms}};
   put_optional(j, "inProgressTimeoutInMinutes", job.in_progress_timeout_minutes);
   put_optional(j, "presignedExpiresInSec", job.presigned_expires_in_sec);
+  if (!job.presigned_role_arn.empty()) j["presignedRoleArn"] = job.presigned_role_arn;
   put_optional(j, "maximumPerMinute", job.max_per_minute);
   if (!job.rollout_waiting.empty()) j["rolloutWaiting"] = job.rollout_waiting;
   j["rolloutWindowStart"] = job.rollout_window_start_ms;
@@ -99,6 +100,8 @@ Job job_from(const json& j) {
   job.last_updated_at_ms = j.at("lastUpdatedAt").get<std::int64_t>();
   job.in_progress_timeout_minutes = get_optional<std::int64_t>(j, "inProgressTimeoutInMinutes");
   job.presigned_expires_in_sec = get_optional<std::int64_t>(j, "presignedExpiresInSec");
+  // Records written before roleArn was kept have none.
+  job.presigned_role_arn = get_optional<std::string>(j, "presignedRoleArn").value_or("");
   job.completed_at_ms = get_optional<std::int64_t>(j, "completedAt");
   job.max_per_minute = get_optional<std::int64_t>(j, "maximumPerMinute");
   job.rollout_waiting = get_optional<std::vector<std::string>>(j, "rolloutWaiting").value_or(std::vector<std::string>{});
@@ -215,6 +218,9 @@ Expected<std::vector<json>, StoreError> read_records(sqlite3* db, const char* sq
 Expected<void, StoreError> write_changes(sqlite3* db, const StoreChanges& changes) {
   std::vector<std::vector<std::string>> deleted;
   for (const auto& id : changes.deleted_jobs) deleted.push_back({id});
+  std::vector<std::vector<std::string>> deleted_things, deleted_executions;
+  for (const auto& name : changes.deleted_things) deleted_things.push_back({name});
+  for (const auto& [job_id, thing] : changes.deleted_executions) deleted_executions.push_back({job_id, thing});
   std::vector<std::vector<std::string>> things, groups, job_rows, executions;
   for (const auto& t : changes.things) things.push_back({t.name, to_json(t).dump()});
   for (const auto& g : changes.groups) groups.push_back({g.name, to_json(g).dump()});
@@ -224,6 +230,8 @@ Expected<void, StoreError> write_changes(sqlite3* db, const StoreChanges& change
   const std::pair<const char*, const std::vector<std::vector<std::string>>*> steps[] = {
       {"DELETE FROM executions WHERE job_id = ?1", &deleted},
       {"DELETE FROM jobs WHERE job_id = ?1", &deleted},
+      {"DELETE FROM things WHERE name = ?1", &deleted_things},
+      {"DELETE FROM executions WHERE job_id = ?1 AND thing_name = ?2", &deleted_executions},
       {"INSERT OR REPLACE INTO things (name, record) VALUES (?1, ?2)", &things},
       {"INSERT OR REPLACE INTO thing_groups (name, record) VALUES (?1, ?2)", &groups},
       {"INSERT OR REPLACE INTO jobs (job_id, record) VALUES (?1, ?2)", &job_rows},
