@@ -38,6 +38,7 @@ TEST_F(SqliteStoreTest, RoundTripsEveryRecordField) {
   job.target_groups = {"g"};
   job.in_progress_timeout_minutes = 7;
   job.presigned_expires_in_sec = 300;
+  job.presigned_role_arn = "arn:aws:iam::123456789012:role/presign";
   job.state = JobState::Canceled;
   job.force_canceled = true;
   job.reason_code = "r";
@@ -93,6 +94,34 @@ TEST_F(SqliteStoreTest, RoundTripsEveryRecordField) {
   EXPECT_EQ(state->things.size(), 1U);
 }
 
+TEST_F(SqliteStoreTest, DeletesThingsAndSingleExecutions) {
+  auto store = SqliteStore::open(db());
+  ASSERT_TRUE(store);
+  StoreChanges changes;
+  changes.things = {{"t1", 1}, {"t2", 1}};
+  Job job;
+  job.job_id = "j1";
+  changes.jobs.push_back(job);
+  for (const char* t : {"t1", "t2"}) {
+    Execution e;
+    e.job_id = "j1";
+    e.thing_name = t;
+    changes.executions.push_back(e);
+  }
+  ASSERT_TRUE((*store)->apply(changes));
+  StoreChanges deletion;
+  deletion.deleted_things.push_back("t1");
+  deletion.deleted_executions.emplace_back("j1", "t2");
+  ASSERT_TRUE((*store)->apply(deletion));
+  auto state = (*store)->load();
+  ASSERT_TRUE(state);
+  ASSERT_EQ(state->things.size(), 1U);
+  EXPECT_EQ(state->things[0].name, "t2");
+  ASSERT_EQ(state->executions.size(), 1U);
+  EXPECT_EQ(state->executions[0].thing_name, "t1");  // a deleted thing's executions stay, as on AWS
+}
+
+// A database written before rollout rates, abort rules and presignedUrlConfig.roleArn were kept still loads.
 TEST_F(SqliteStoreTest, LoadsAJobRecordWrittenBeforeExponentialRatesAndAbortRules) {
   {
     auto store = SqliteStore::open(db());
@@ -117,6 +146,7 @@ TEST_F(SqliteStoreTest, LoadsAJobRecordWrittenBeforeExponentialRatesAndAbortRule
   EXPECT_EQ(state->jobs[0].exponential_rate, std::nullopt);
   EXPECT_EQ(state->jobs[0].rollout_rate_increases, 0);
   EXPECT_TRUE(state->jobs[0].abort_criteria.empty());
+  EXPECT_TRUE(state->jobs[0].presigned_role_arn.empty());
 }
 
 TEST_F(SqliteStoreTest, UsesWriteAheadLog) {
