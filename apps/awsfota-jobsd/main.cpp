@@ -111,6 +111,9 @@ struct Options {
   double api_requests_per_second = kAwsJobsApiRequestsPerSecond;
   bool web = false;
   std::string web_root;
+  std::string data_endpoint;  // empty: mqtt_host
+  std::string link_style = "short";
+  std::int64_t job_deletion_ms = 1000;
 };
 
 // The service and what its callers (MQTT loop, HTTP threads) share: one lock, and the messages the
@@ -329,13 +332,14 @@ int run(const Options& o) {
   Config config;
   config.minute_ms = o.minute_ms;
   config.thing_requests_per_second = o.thing_requests_per_second;
+  config.job_deletion_ms = o.job_deletion_ms;
   if (!o.files_url.empty()) {
     auto secret = read_secret(o);
     if (!secret || secret->empty()) {
       log_line("--files-url needs --link-secret or a readable, non-empty --link-secret-file");
       return 2;
     }
-    config.signer = LinkSigner(o.files_url, *secret);
+    config.signer = LinkSigner(o.files_url, *secret, o.link_style == "aws" ? LinkStyle::AwsLength : LinkStyle::Short);
   }
   Shared shared;
   auto service = Service::open(**store, config);
@@ -390,7 +394,7 @@ int run(const Options& o) {
 
   httplib::Server http;
   if (web) web->serve(http, shared.mutex, shared.service, now_ms);  // first: the REST routes below match any path
-  const ArnScope scope{o.region, o.account};
+  const ArnScope scope{o.region, o.account, o.data_endpoint.empty() ? o.mqtt_host : o.data_endpoint};
   const DocumentFetcher fetch_document = document_fetcher(o);
   serve_http(http, shared, gate, scope, fetch_document);
   int http_port = o.http_port;
@@ -448,7 +452,18 @@ int main(int argc, char** argv) {
   app.add_option("--link-secret-file", o.link_secret_file, "file holding the secure_link secret");
   app.add_option("--connect-timeout", o.connect_timeout_s, "seconds to keep trying to reach the broker at start")->capture_default_str();
   app.add_option("--region", o.region, "region in the ARNs the API returns")->capture_default_str();
-  app.add_option("--account", o.account, "account id in the ARNs the API returns")->capture_default_str();
+  app.add_option("--account", o.account, "account id of the service: in the ARNs it returns and the only one it acts on")
+      ->capture_default_str()
+      ->check(CLI::Validator([](std::string& v) { return v.size() == 12 && v.find_first_not_of("0123456789") == std::string::npos ? std::string() : std::string("must be 12 digits"); }, "ACCOUNT"));
+  app.add_option("--data-endpoint", o.data_endpoint,
+                 "what describe-endpoint --endpoint-type iot:Data-ATS answers (default: --mqtt-host)");
+  app.add_option("--link-style", o.link_style,
+                 "presigned links: short (md5, expires) or aws (as long as S3's, with X-Amz-* parameters)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"short", "aws"}));
+  app.add_option("--job-deletion-ms", o.job_deletion_ms, "how long a deleted job shows DELETION_IN_PROGRESS")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{3'600'000}));
   app.add_flag("--announce-next-on-connect", o.announce_next_on_connect,
                "on each connection to the broker, publish notify-next to every thing with pending work (not "
                "what AWS does: off by default, devices must ask with $next/get or get on connect)");

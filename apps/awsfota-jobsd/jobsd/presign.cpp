@@ -1,5 +1,8 @@
 #include "jobsd/presign.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 
@@ -57,6 +60,59 @@ void md5_block(std::array<std::uint32_t, 4>& h, const std::uint8_t* block) {
   h[3] += d;
 }
 
+// Hex of `bytes`, repeated from `digest` to `length` characters: deterministic filler.
+std::string filler_hex(const std::array<std::uint8_t, 16>& digest, std::size_t length) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; out.size() < length; ++i) {
+    const std::uint8_t b = digest[i % digest.size()] ^ static_cast<std::uint8_t>(i / digest.size());
+    out += kHex[b >> 4U];
+    out += kHex[b & 15U];
+  }
+  out.resize(length);
+  return out;
+}
+
+// YYYYMMDDTHHMMSSZ of seconds since the epoch (civil-from-days, proleptic Gregorian).
+std::string amz_date(std::int64_t epoch_s) {
+  const std::int64_t days = (epoch_s >= 0 ? epoch_s : epoch_s - 86399) / 86400;
+  const std::int64_t secs = epoch_s - days * 86400;
+  const std::int64_t z = days + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  const std::int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  char text[128];
+  std::snprintf(text, sizeof text, "%04lld%02lld%02lldT%02lld%02lld%02lldZ", static_cast<long long>(y),
+                static_cast<long long>(m), static_cast<long long>(d), static_cast<long long>(secs / 3600),
+                static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
+  return text;
+}
+
+// The query parameters of an S3 presigned URL made with a role's temporary credentials, in the order
+// and at the sizes AWS's have: a session token of about 1.9 KB once percent-encoded.
+std::string aws_length_query(const std::array<std::uint8_t, 16>& digest, std::int64_t expires_epoch_s,
+                             std::int64_t lifetime_s) {
+  const std::string date = amz_date(expires_epoch_s - lifetime_s);
+  std::string key_id = "ASIA" + filler_hex(digest, 16);
+  std::string token;
+  const std::string hex = filler_hex(digest, 1800);
+  // A base64 token percent-encoded: '/', '+' and '=' turn into %2F, %2B and %3D.
+  for (std::size_t i = 0; i < hex.size(); ++i) {
+    token += hex[i];
+    if (i % 40 == 39) token += (i / 40) % 2 == 0 ? "%2F" : "%2B";
+  }
+  token += "%3D%3D";
+  for (auto& c : key_id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return "&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" + key_id + "%2F" + date.substr(0, 8) +
+         "%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=" + date + "&X-Amz-Expires=" + std::to_string(lifetime_s) +
+         "&X-Amz-SignedHeaders=host&X-Amz-Security-Token=" + token + "&X-Amz-Signature=" + filler_hex(digest, 64);
+}
+
 }  // namespace
 
 std::array<std::uint8_t, 16> md5(std::string_view data) noexcept {
@@ -97,12 +153,12 @@ std::string base64url(const std::uint8_t* data, std::size_t size) {
   return out;
 }
 
-LinkSigner::LinkSigner(std::string base_url, std::string secret)
-    : base_url_(std::move(base_url)), secret_(std::move(secret)) {
+LinkSigner::LinkSigner(std::string base_url, std::string secret, LinkStyle style)
+    : base_url_(std::move(base_url)), secret_(std::move(secret)), style_(style) {
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
 }
 
-std::string LinkSigner::sign(std::string_view uri, std::int64_t expires_epoch_s) const {
+std::string LinkSigner::sign(std::string_view uri, std::int64_t expires_epoch_s, std::int64_t lifetime_s) const {
   const std::string expires = std::to_string(expires_epoch_s);
   std::string material = expires;
   material += uri;
@@ -115,7 +171,20 @@ std::string LinkSigner::sign(std::string_view uri, std::int64_t expires_epoch_s)
   link += base64url(digest.data(), digest.size());
   link += "&expires=";
   link += expires;
+  if (style_ == LinkStyle::AwsLength) link += aws_length_query(digest, expires_epoch_s, lifetime_s);
   return link;
+}
+
+std::string s3_object_path(std::string_view url) {
+  std::string path = url_path(url);
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return path;
+  std::string_view host = url.substr(scheme_end + 3);
+  host = host.substr(0, host.find_first_of("/?#"));
+  host = host.substr(0, host.find(':'));
+  const bool path_style = (host.starts_with("s3.") || host.starts_with("s3-")) && host.ends_with(".amazonaws.com");
+  if (path_style) path = path.substr(std::min(path.find('/', 1), path.size()));
+  return path.empty() ? std::string("/") : path;
 }
 
 std::string url_path(std::string_view url) {
@@ -131,7 +200,7 @@ std::string url_path(std::string_view url) {
 }
 
 std::string replace_presigned_placeholders(std::string_view document, const LinkSigner& signer,
-                                           std::int64_t expires_epoch_s) {
+                                           std::int64_t expires_epoch_s, std::int64_t lifetime_s) {
   std::string out;
   out.reserve(document.size());
   std::size_t pos = 0;
@@ -142,7 +211,7 @@ std::string replace_presigned_placeholders(std::string_view document, const Link
     const std::size_t end = document.find('}', url_start);
     if (end == std::string_view::npos) break;
     out.append(document.substr(pos, start - pos));
-    out += signer.sign(url_path(document.substr(url_start, end - url_start)), expires_epoch_s);
+    out += signer.sign(s3_object_path(document.substr(url_start, end - url_start)), expires_epoch_s, lifetime_s);
     pos = end + 1;
   }
   out.append(document.substr(pos));

@@ -44,17 +44,18 @@ Expected<std::string, std::string> document_source_path(std::string_view url) {
   const std::string_view host = rest.substr(0, slash);
   std::string path = slash == std::string_view::npos ? std::string("/") : url_path(rest.substr(slash));
   const std::string_view host_name = host.substr(0, host.find(':'));
-  // Drops the bucket, the first path segment of s3:// and path-style URLs.
-  auto without_bucket = [](const std::string& p) { return p.substr(std::min(p.find('/', 1), p.size())); };
+  const bool s3_host = host_name.ends_with(".amazonaws.com") &&
+                       (host_name.starts_with("s3.") || host_name.starts_with("s3-") ||
+                        host_name.find(".s3.") != std::string_view::npos ||
+                        host_name.find(".s3-") != std::string_view::npos);
   if (scheme == "s3") {
     if (host.empty()) return unexpected(std::string("'") + std::string(url) + "' names no bucket");
     path = url_path(rest.substr(std::min(slash, rest.size())));
   } else if (scheme == "https" || scheme == "http") {
-    if (host_name.rfind("s3.", 0) == 0 && host_name.ends_with(".amazonaws.com")) {
-      path = without_bucket(path);
-    } else if (!(host_name.find(".s3.") != std::string_view::npos && host_name.ends_with(".amazonaws.com")) &&
-               !(host_name.find(".s3-") != std::string_view::npos && host_name.ends_with(".amazonaws.com")) &&
-               host_name != "127.0.0.1" && host_name != "localhost") {
+    // The same mapping as presigned-URL placeholders: path-style and virtual-hosted name one object.
+    if (s3_host) {
+      path = s3_object_path(url);
+    } else if (host_name != "127.0.0.1" && host_name != "localhost") {
       return unexpected(std::string("'") + std::string(url) +
                         "' is neither an S3 URL nor one of the local file server (127.0.0.1, localhost)");
     }

@@ -111,7 +111,7 @@ Service::ThingView Service::view_of(const std::string& thing) const {
 std::string Service::document_for_device(const Job& job, std::int64_t now_ms) const {
   if (!config_.signer) return job.document;
   const std::int64_t lifetime = job.presigned_expires_in_sec.value_or(config_.default_presigned_expires_sec);
-  return replace_presigned_placeholders(job.document, *config_.signer, now_ms / 1000 + lifetime);
+  return replace_presigned_placeholders(job.document, *config_.signer, now_ms / 1000 + lifetime, lifetime);
 }
 
 jobs::JobExecutionSummary Service::to_summary(const Execution& e) {

@@ -76,9 +76,11 @@ enum class Compat {
 struct DocumentOptions {
   // Which path of a dual-slot "s0path s1path" document to fetch: the inactive slot's index (0 or 1).
   unsigned inactive_slot = 1;
-  // Longest URL (scheme, host, port, path and query) accepted. S3 presigned URLs run to ~1,500.
-  // Values over kMaxStoredUrlLength act as kMaxStoredUrlLength.
-  std::size_t max_url_length = 2048;
+  // Longest URL (scheme, host, port, path and query) accepted. S3 presigned URLs made with a role's
+  // temporary credentials carry its session token, whose size AWS does not bound: 1.5 KB is common,
+  // more is seen, and awsfota-jobsd --link-style aws hands out 2.3 KB ones. Values over
+  // kMaxStoredUrlLength act as kMaxStoredUrlLength.
+  std::size_t max_url_length = 4096;
   Compat compat = Compat::None;
 };
 
