@@ -216,11 +216,11 @@ TEST(JobDocument, DocumentProblemsAreInvalidDocumentsWithJobIdAndVersion) {
 }
 
 TEST(JobDocument, ExecutionWithTooLongUrlIsUrlTooLong) {
-  const std::string url = "https://h.example/" + std::string(3000, 'a');
+  const std::string url = "https://h.example/" + std::string(5000, 'a');
   const auto r = parse_job_execution_message(reference_message(R"({"url":")" + url + R"("})"));
   EXPECT_EQ(r.status, JobParseStatus::UrlTooLong);
   EXPECT_EQ(r.job_id, kJobId);
-  EXPECT_NE(r.reason.find("2048"), std::string::npos) << r.reason;
+  EXPECT_NE(r.reason.find("4096"), std::string::npos) << r.reason;
 }
 
 TEST(JobDocument, ExecutionCarriesStatusDetailsAndTheDualSlotChoice) {
