@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <iostream>
 #include <thread>
@@ -11,6 +12,7 @@
 #include "awsfota/adapters/openssl/crypto.hpp"
 #include "awsfota/image/kind.hpp"
 #include "awsfota/image/mcuboot.hpp"
+#include "cli/account.hpp"
 #include "cli/document.hpp"
 #include "cli/rauc_manifest.hpp"
 #include "cli/swu_description.hpp"
@@ -145,7 +147,7 @@ struct CreateOptions {
   bool document_source_given = false;  // also when given as "", which is then refused by name
   DocumentOptions document;
   std::string description;
-  std::string account = "123456789012";
+  std::string account;  // empty: AWS_ACCOUNT_ID, else the service's (cli/account.hpp)
   std::string target_selection = "SNAPSHOT";
   std::int64_t timeout_minutes = 0;
   std::int64_t presign_expires = 0;
@@ -174,9 +176,13 @@ int job_create(const CreateOptions& o) {
   p.job_id = o.job_id;
   for (const auto& t : o.things) {
     if (auto why = check_thing_name(t); !why.empty()) return fail(kExitUsage, why);
-    p.targets.push_back(thing_arn(ctx->region, o.account, t));
   }
-  if (!o.thing_group.empty()) p.targets.push_back(thing_group_arn(ctx->region, o.account, o.thing_group));
+  const auto account = resolve_account(o.account, std::getenv("AWS_ACCOUNT_ID"),
+                                       {o.things.empty() ? "" : o.things.front(), o.thing_group},
+                                       [&](const ApiRequest& r) { return call_api(*ctx, r); });
+  if (!account) return fail(kExitUsage, account.error());
+  for (const auto& t : o.things) p.targets.push_back(thing_arn(ctx->region, *account, t));
+  if (!o.thing_group.empty()) p.targets.push_back(thing_group_arn(ctx->region, *account, o.thing_group));
   if (o.document_source_given) {
     p.document_source = o.document_source;  // the service fetches it (AWS: from S3)
   } else if (!o.document_file.empty()) {
@@ -194,8 +200,11 @@ int job_create(const CreateOptions& o) {
   if (o.timeout_minutes > 0) p.in_progress_timeout_minutes = o.timeout_minutes;
   if (o.presign_expires > 0) p.presigned_url_expires_sec = o.presign_expires;
   p.presigned_url_role_arn = o.presign_role_arn;
-  if (p.presigned_url_role_arn.empty() && p.document.find("${aws:iot:s3-presigned-url:") != std::string::npos)
-    p.presigned_url_role_arn = "arn:aws:iam::" + o.account + ":role/awsfota-presign";
+  // AWS assumes this role to presign the URL; only its owner knows which one it is.
+  if (p.presigned_url_role_arn.empty() && p.document.find("${aws:iot:s3-presigned-url:") != std::string::npos) {
+    return fail(kExitUsage, "the job document has a presigned-URL placeholder (${aws:iot:s3-presigned-url:...}): "
+                            "give --role-arn with the IAM role AWS assumes to presign it");
+  }
   auto body = call_api(*ctx, create_job_request(p));
   if (!body) return fail(kExitFailed, body.error());
   auto created = parse_create_job(*body);
@@ -296,12 +305,15 @@ void add_job_commands(CLI::App& app, Action& action) {
                                     "https://BUCKET.s3.REGION.amazonaws.com/KEY (CreateJob's documentSource)");
   add_document_options(create, c->document, false);
   create->add_option("--description", c->description, "job description");
-  create->add_option("--account", c->account, "account id in the target ARNs (default 123456789012)");
+  create->add_option("--account", c->account,
+                     "account id in the target ARNs (default: AWS_ACCOUNT_ID, else the account of the first "
+                     "target as the service describes it)");
   create->add_option("--target-selection", c->target_selection, "SNAPSHOT (default) or CONTINUOUS")
       ->check(CLI::IsMember({"SNAPSHOT", "CONTINUOUS"}));
   create->add_option("--timeout-minutes", c->timeout_minutes, "in-progress timeout of each execution");
   create->add_option("--presigned-url-expires", c->presign_expires, "lifetime of presigned URLs, 60..3600 s");
-  create->add_option("--presigned-url-role-arn", c->presign_role_arn, "IAM role AWS uses to presign URLs");
+  create->add_option("--role-arn,--presigned-url-role-arn", c->presign_role_arn,
+                     "IAM role AWS assumes to presign the document's presigned-URL placeholders (required with one)");
   add_aws_options(create, c->aws);
   add_rollout_options(create, c->rollout);
   create->callback([c, source, &action] {
