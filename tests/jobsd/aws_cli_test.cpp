@@ -2,9 +2,11 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "jobsd/local_stack.hpp"
 #include "support/nginx.hpp"
@@ -27,7 +29,9 @@ class AwsCli : public ::testing::Test {
     auto n = awsfota::testing::Nginx::start(dir.path() / "nginx", {.root = dir.path() / "files"});
     ASSERT_TRUE(n) << n.error();
     files = std::move(*n);
-    auto s = LocalStack::start(dir.path(), {.documents_url = "http://127.0.0.1:" + std::to_string(files->http_port())});
+    // Deletion shows DELETION_IN_PROGRESS long enough for a second CLI call to see it.
+    auto s = LocalStack::start(dir.path(), {.documents_url = "http://127.0.0.1:" + std::to_string(files->http_port()),
+                                            .extra_args = {"--job-deletion-ms", "4000"}});
     ASSERT_TRUE(s) << s.error();
     stack = std::move(*s);
     // The stack's key pair: the service checks the CLI's signatures against it.
@@ -137,9 +141,22 @@ TEST_F(AwsCli, CancelsOneExecutionDeletesAJobAndKeepsRolloutAndTargetSelection) 
   ASSERT_TRUE(for_thing) << for_thing.error();
   EXPECT_EQ((*for_thing)["executionSummaries"][0]["jobId"], "j2");
 
-  // A job with executions still in flight is deleted only with --force, as AWS does.
+  // A job that is not COMPLETED or CANCELED is deleted only with --force, as AWS does; the deletion
+  // takes a while, and the id stays taken until it is done.
+  auto refused = iot({"delete-job", "--job-id", "j2"});
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().find("(InvalidStateTransitionException) when calling the DeleteJob operation"),
+            std::string::npos)
+      << refused.error();
   ASSERT_TRUE(iot({"delete-job", "--job-id", "j2", "--force"}));
-  auto gone = iot({"describe-job", "--job-id", "j2"});
+  auto deleting = iot({"describe-job", "--job-id", "j2"});
+  ASSERT_TRUE(deleting) << deleting.error();
+  EXPECT_EQ((*deleting)["job"]["status"], "DELETION_IN_PROGRESS");
+  Expected<json, std::string> gone = json::object();
+  for (int i = 0; i < 40 && gone; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    gone = iot({"describe-job", "--job-id", "j2"});
+  }
   ASSERT_FALSE(gone);
   EXPECT_NE(gone.error().find("ResourceNotFoundException"), std::string::npos) << gone.error();
 }
@@ -293,6 +310,97 @@ TEST_F(AwsCli, AContinuousJobWithARolloutRateReachesAThingAddedLaterAndBadRulesA
   ASSERT_TRUE(described) << described.error();
   EXPECT_EQ((*described)["job"]["jobProcessDetails"]["numberOfQueuedThings"], 2);
   EXPECT_EQ((*described)["job"]["status"], "IN_PROGRESS");
+}
+
+TEST_F(AwsCli, RefusesForeignTargetsUnimplementedFieldsAndOperationsAsAwsDoes) {
+  ASSERT_TRUE(iot({"create-thing", "--thing-name", "t1"}));
+  auto foreign = iot({"create-job", "--job-id", "j", "--targets", "arn:aws:iot:us-east-1:111122223333:thing/t1",
+                      "--document", "{}"});
+  ASSERT_FALSE(foreign);
+  EXPECT_NE(foreign.error().find("(InvalidRequestException) when calling the CreateJob operation: targets: "
+                                 "'arn:aws:iot:us-east-1:111122223333:thing/t1' is in region us-east-1, account "
+                                 "111122223333"),
+            std::string::npos)
+      << foreign.error();
+  const std::string t1 = "arn:aws:iot:us-east-1:000000000000:thing/t1";
+  auto scheduled = iot({"create-job", "--job-id", "j", "--targets", t1, "--document", "{}", "--scheduling-config",
+                        "startTime=2030-01-01T00:00"});
+  ASSERT_FALSE(scheduled);
+  EXPECT_NE(scheduled.error().find("(InvalidRequestException) when calling the CreateJob operation: schedulingConfig:"),
+            std::string::npos)
+      << scheduled.error();
+  const std::string placeholder = R"({"url":"${aws:iot:s3-presigned-url:https://s3.us-east-1.amazonaws.com/b/fw.bin}"})";
+  auto no_role = iot({"create-job", "--job-id", "j", "--targets", t1, "--document", placeholder});
+  ASSERT_FALSE(no_role);
+  EXPECT_NE(no_role.error().find("CreateJob operation: presignedUrlConfig.roleArn:"), std::string::npos) << no_role.error();
+  ASSERT_EQ(stack->rest("PUT", "/jobs/j", json{{"targets", {t1}}, {"document", "{}"}}.dump()).status, 200);
+  auto lower = iot({"cancel-job", "--job-id", "j", "--reason-code", "oops"});
+  ASSERT_FALSE(lower);
+  EXPECT_NE(lower.error().find("(InvalidRequestException) when calling the CancelJob operation: reasonCode:"),
+            std::string::npos)
+      << lower.error();
+  // An operation the service lacks says so, once (botocore does not retry a 501).
+  auto templates = iot({"list-job-templates"});
+  ASSERT_FALSE(templates);
+  EXPECT_NE(templates.error().find("(NotImplementedException) when calling the ListJobTemplates operation"),
+            std::string::npos)
+      << templates.error();
+  EXPECT_EQ(logged("501"), 1);
+}
+
+// The registry is set up over REST directly: each AWS CLI call costs a second or two.
+TEST_F(AwsCli, ServesTheThingGroupOperationsAndRemovesWhatLeavesAGroup) {
+  const std::string arn = "arn:aws:iot:us-east-1:000000000000:";
+  ASSERT_EQ(stack->rest("POST", "/thing-groups/fleet").status, 200);
+  for (const char* t : {"t1", "t2"}) {
+    ASSERT_EQ(stack->rest("POST", std::string("/things/") + t).status, 200);
+    ASSERT_EQ(stack->rest("PUT", "/thing-groups/addThingToThingGroup",
+                          json{{"thingGroupName", "fleet"}, {"thingName", t}}.dump())
+                  .status,
+              200);
+  }
+  ASSERT_EQ(stack->rest("PUT", "/jobs/g", json{{"targets", {arn + "thinggroup/fleet"}}, {"document", "{}"}}.dump()).status,
+            200);
+  EXPECT_EQ((*iot({"describe-thing-group", "--thing-group-name", "fleet"}))["thingGroupArn"], arn + "thinggroup/fleet");
+  EXPECT_EQ((*iot({"list-thing-groups"}))["thingGroups"][0]["groupName"], "fleet");
+  EXPECT_EQ((*iot({"list-jobs", "--thing-group-name", "fleet"}))["jobs"][0]["jobId"], "g");
+  ASSERT_TRUE(iot({"remove-thing-from-thing-group", "--thing-group-name", "fleet", "--thing-name", "t1"}));
+  EXPECT_EQ((*iot({"list-things-in-thing-group", "--thing-group-name", "fleet"}))["things"], (json::array({"t2"})));
+  auto removed = iot({"describe-job-execution", "--job-id", "g", "--thing-name", "t1"});
+  ASSERT_TRUE(removed) << removed.error();
+  EXPECT_EQ((*removed)["execution"]["status"], "REMOVED");
+}
+
+TEST_F(AwsCli, ServesUpdateJobDeleteJobExecutionDeleteThingAndDescribeEndpoint) {
+  const std::string arn = "arn:aws:iot:us-east-1:000000000000:";
+  for (const char* t : {"t1", "t2"}) ASSERT_EQ(stack->rest("POST", std::string("/things/") + t).status, 200);
+  const std::string role = "roleArn=arn:aws:iam::000000000000:role/presign,expiresInSec=300";
+  const std::string placeholder = R"({"url":"${aws:iot:s3-presigned-url:https://b.s3.us-east-1.amazonaws.com/fw.bin}"})";
+  ASSERT_TRUE(iot({"create-job", "--job-id", "g", "--targets", arn + "thing/t1", arn + "thing/t2", "--document",
+                   placeholder, "--presigned-url-config", role}));
+  ASSERT_TRUE(iot({"update-job", "--job-id", "g", "--description", "second wave"}));
+  auto job = iot({"describe-job", "--job-id", "g"});
+  ASSERT_TRUE(job) << job.error();
+  EXPECT_EQ((*job)["job"]["presignedUrlConfig"],
+            (json{{"roleArn", "arn:aws:iam::000000000000:role/presign"}, {"expiresInSec", 300}}));
+  EXPECT_EQ((*job)["job"]["description"], "second wave");
+
+  const auto number = stack->rest("GET", "/things/t1/jobs/g").body["execution"]["executionNumber"].get<std::int64_t>();
+  auto queued = iot({"delete-job-execution", "--job-id", "g", "--thing-name", "t1", "--execution-number",
+                     std::to_string(number)});
+  ASSERT_FALSE(queued);
+  EXPECT_NE(queued.error().find("(InvalidStateTransitionException) when calling the DeleteJobExecution operation"),
+            std::string::npos)
+      << queued.error();
+  ASSERT_TRUE(iot({"delete-job-execution", "--job-id", "g", "--thing-name", "t1", "--execution-number",
+                   std::to_string(number), "--force"}));
+  EXPECT_EQ(stack->rest("GET", "/things/t1/jobs/g").status, 404);
+  ASSERT_TRUE(iot({"delete-thing", "--thing-name", "t2"}));
+  EXPECT_EQ(stack->rest("GET", "/things/t2/jobs/g").body["execution"]["status"], "REMOVED");
+
+  auto endpoint = iot({"describe-endpoint", "--endpoint-type", "iot:Data-ATS"});
+  ASSERT_TRUE(endpoint) << endpoint.error();
+  EXPECT_EQ((*endpoint)["endpointAddress"], "127.0.0.1");
 }
 
 }  // namespace
