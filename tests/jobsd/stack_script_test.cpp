@@ -178,9 +178,14 @@ TEST_F(StackScript, UpAddThingServeAndDown) {
   httplib::Client api("127.0.0.1", api_port);
   httplib::Client files("127.0.0.1", http_port);
   ASSERT_EQ(files.Put("/fw/app.bin", std::string(1000, 'x'), "application/octet-stream")->status, 201);
-  const json job = {{"targets", {"arn:aws:iot:us-east-1:000000000000:thing/dev-1"}},
+  // The stack's own account, which `scripts/stack env` prints; the service refuses any other.
+  const std::string settings = read_text(dir.path() / "run" / "stack.env");
+  const auto at = settings.find("AWS_ACCOUNT_ID=");
+  ASSERT_NE(at, std::string::npos) << settings;
+  const std::string account = settings.substr(at + 15, 12);
+  const json job = {{"targets", {"arn:aws:iot:us-east-1:" + account + ":thing/dev-1"}},
                     {"document", R"({"url":"${aws:iot:s3-presigned-url:https://bucket.s3.amazonaws.com/fw/app.bin}"})"},
-                    {"presignedUrlConfig", {{"expiresInSec", 60}}}};
+                    {"presignedUrlConfig", {{"expiresInSec", 60}, {"roleArn", "arn:aws:iam::" + account + ":role/presign"}}}};
   // The control plane takes only requests signed with the stack's key pair, which `env` prints.
   ASSERT_EQ(api.Put("/jobs/j1", job.dump(), "application/json")->status, 403);
   auto env = stack({"env"});
@@ -194,6 +199,8 @@ TEST_F(StackScript, UpAddThingServeAndDown) {
   ASSERT_EQ(keys.access_key_id.size(), 20u) << *env;
   ASSERT_EQ(keys.secret_access_key.size(), 40u) << *env;
   EXPECT_NE(env->find("export AWS_DEFAULT_REGION=us-east-1\n"), std::string::npos) << *env;
+  // Exported, so that the awsfota CLI run from the shell builds ARNs in the stack's account.
+  EXPECT_EQ(exported("AWS_ACCOUNT_ID"), account) << *env;
   EXPECT_EQ(std::filesystem::status(dir.path() / "run" / "credentials").permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   httplib::Headers signed_put;
@@ -206,6 +213,9 @@ TEST_F(StackScript, UpAddThingServeAndDown) {
   const std::string url = described->body["execution"]["jobDocument"]["url"];
   const std::string prefix = "https://127.0.0.1:" + std::to_string(https_port);
   ASSERT_EQ(url.rfind(prefix + "/fw/app.bin?md5=", 0), 0U) << url;
+  // The stack hands out links as long as S3's, and nginx takes them.
+  EXPECT_GT(url.size(), 2048U);
+  EXPECT_NE(url.find("&X-Amz-Security-Token="), std::string::npos) << url;
 
   httplib::SSLClient https("127.0.0.1", https_port);
   https.set_ca_cert_path((pki / "ca.pem").c_str());
