@@ -121,6 +121,25 @@ TEST_F(CliJobs, CancelAndServiceErrors) {
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_NE(again.err.find("CreateJob failed: "), std::string::npos) << again.err;
 
+  // The account is the service's, never a guess: an unknown thing, and another account, are refused.
+  auto unknown = job({"create", "fw-4", "--thing", "ghost", "--image", image_, "--url", "https://h/fw.bin"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("no --account or AWS_ACCOUNT_ID"), std::string::npos) << unknown.err;
+  auto foreign = job({"create", "fw-4", "--thing", "t1", "--image", image_, "--url", "https://h/fw.bin", "--account",
+                      "123456789012"});
+  EXPECT_EQ(foreign.exit_code, 1);
+  EXPECT_NE(foreign.err.find("account 123456789012"), std::string::npos) << foreign.err;
+  // A placeholder needs the role AWS would assume; the CLI does not invent one.
+  const auto placeholder = dir_.path() / "placeholder.json";
+  const std::string text = R"({"operation":"x","url":"${aws:iot:s3-presigned-url:https://b.s3.amazonaws.com/fw.bin}"})";
+  write_file_bytes(placeholder, std::vector<std::uint8_t>(text.begin(), text.end()));
+  auto no_role = job({"create", "fw-5", "--thing", "t1", "--document-file", placeholder.string()});
+  EXPECT_EQ(no_role.exit_code, 2);
+  EXPECT_NE(no_role.err.find("give --role-arn"), std::string::npos) << no_role.err;
+  auto with_role = job({"create", "fw-5", "--thing", "t1", "--document-file", placeholder.string(), "--role-arn",
+                        "arn:aws:iam::000000000000:role/presign"});
+  EXPECT_EQ(with_role.exit_code, 0) << with_role.err;
+
   EXPECT_EQ(job({"describe", "bad/id"}).exit_code, 2);
   auto no_creds = run_awsfota({"job", "list", "--endpoint-url", "http://127.0.0.1:1"},
                               {{"AWS_ACCESS_KEY_ID", ""}, {"AWS_SECRET_ACCESS_KEY", ""}});
