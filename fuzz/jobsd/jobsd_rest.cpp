@@ -21,6 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     request.query["status"] = request.path.substr(q + 1);
     request.query["maxResults"] = request.path.substr(q + 1);
     request.query["nextToken"] = request.path.substr(q + 1);
+    request.query["thingGroupName"] = request.path.substr(q + 1);
+    request.query["expectedVersion"] = request.path.substr(q + 1);
+    request.query["endpointType"] = request.path.substr(q + 1);
     request.path.resize(q);
   }
 
@@ -29,6 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!service) return 0;
   std::vector<OutgoingMessage> out;
   (void)(*service)->create_thing("t1", 1000);
+  (void)(*service)->create_thing_group("g", 1000);
+  (void)(*service)->add_thing_to_group("t1", "g", 1000, out);
   (void)(*service)->create_job({.job_id = "j1", .things = {"t1"}, .document = "{}"}, 1000, out);
   const RestResponse response = handle_rest(**service, request, 2000, out);
   if (response.status < 200 || response.status > 599) __builtin_trap();
