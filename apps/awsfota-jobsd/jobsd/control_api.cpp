@@ -76,12 +76,9 @@ Expected<ThingGroup, ControlError> Service::create_thing_group(const std::string
 
 Expected<void, ControlError> Service::add_thing_to_group(const std::string& thing, const std::string& group,
                                                          std::int64_t now_ms, std::vector<OutgoingMessage>& out) {
-  if (things_.find(thing) == things_.end()) {
-    return fail(ControlErrorCode::ResourceNotFound, "thing " + thing + " does not exist");
-  }
-  auto it = groups_.find(group);
-  if (it == groups_.end()) return fail(ControlErrorCode::ResourceNotFound, "thing group " + group + " does not exist");
-  ThingGroup updated = it->second;
+  auto found = existing_group_for(thing, group);
+  if (!found) return unexpected(found.error());
+  ThingGroup updated = **found;
   updated.things.insert(thing);
   StoreChanges changes;
   changes.groups.push_back(std::move(updated));
@@ -206,13 +203,8 @@ Expected<Job, ControlError> Service::cancel_job(const CancelJobRequest& request,
   for (const Execution* e : executions_of_job(request.job_id)) {
     const bool cancels = e->status == JobStatus::Queued || (request.force && e->status == JobStatus::InProgress);
     if (!cancels) continue;
-    Execution c = *e;
+    Execution c = ended_by_service(*e, JobStatus::Canceled, now_ms);
     c.force_canceled = e->status == JobStatus::InProgress;
-    c.status = JobStatus::Canceled;
-    c.version_number += 1;
-    c.last_updated_at_ms = now_ms;
-    c.step_deadline_ms.reset();
-    c.in_progress_deadline_ms.reset();
     changes.executions.push_back(std::move(c));
   }
   if (auto stored = commit(std::move(changes), now_ms, out); !stored) return internal(stored.error());
@@ -272,14 +264,9 @@ Expected<Execution, ControlError> Service::cancel_execution(const CancelExecutio
       return fail(ControlErrorCode::InvalidRequest, "statusDetails: " + valid.error().message);
     }
   }
-  Execution c = *e;
+  Execution c = ended_by_service(*e, JobStatus::Canceled, now_ms);
   c.force_canceled = e->status == JobStatus::InProgress;
-  c.status = JobStatus::Canceled;
   if (request.status_details) c.status_details = *request.status_details;
-  c.version_number += 1;
-  c.last_updated_at_ms = now_ms;
-  c.step_deadline_ms.reset();
-  c.in_progress_deadline_ms.reset();
   StoreChanges changes;
   changes.executions.push_back(c);
   if (auto stored = commit(std::move(changes), now_ms, out); !stored) return internal(stored.error());

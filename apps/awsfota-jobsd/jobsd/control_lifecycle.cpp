@@ -71,7 +71,9 @@ std::optional<std::int64_t> Service::next_deletion_ms() const {
 }
 
 void Service::finish_deletions(std::int64_t now_ms, StoreChanges& changes, std::vector<std::string>& log) const {
-  for (const auto& [id, job] : jobs_) {
+  for (const auto& entry : jobs_) {
+    const std::string& id = entry.first;
+    const Job& job = entry.second;
     if (job.state != JobState::DeletionInProgress || now_ms < job.last_updated_at_ms + config_.job_deletion_ms) {
       continue;
     }

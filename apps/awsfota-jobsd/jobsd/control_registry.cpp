@@ -10,15 +10,7 @@ namespace {
 // An execution that no longer applies because its thing left the target (AWS's numberOfRemovedThings:
 // "no longer scheduled to execute the job because they have been deleted or have been removed from the
 // group that was a target of the job").
-Execution removed(const Execution& e, std::int64_t now_ms) {
-  Execution r = e;
-  r.status = JobStatus::Removed;
-  r.version_number += 1;
-  r.last_updated_at_ms = now_ms;
-  r.step_deadline_ms.reset();
-  r.in_progress_deadline_ms.reset();
-  return r;
-}
+Execution removed(const Execution& e, std::int64_t now_ms) { return ended_by_service(e, JobStatus::Removed, now_ms); }
 
 bool contains(const std::vector<std::string>& list, const std::string& item) {
   return std::find(list.begin(), list.end(), item) != list.end();
@@ -28,13 +20,10 @@ bool contains(const std::vector<std::string>& list, const std::string& item) {
 
 Expected<void, ControlError> Service::remove_thing_from_group(const std::string& thing, const std::string& group,
                                                               std::int64_t now_ms, std::vector<OutgoingMessage>& out) {
-  if (things_.find(thing) == things_.end()) {
-    return fail(ControlErrorCode::ResourceNotFound, "thing " + thing + " does not exist");
-  }
-  auto it = groups_.find(group);
-  if (it == groups_.end()) return fail(ControlErrorCode::ResourceNotFound, "thing group " + group + " does not exist");
-  if (it->second.things.count(thing) == 0) return {};  // AWS answers success for a thing not in the group
-  ThingGroup updated = it->second;
+  auto found = existing_group_for(thing, group);
+  if (!found) return unexpected(found.error());
+  if ((*found)->things.count(thing) == 0) return {};  // AWS answers success for a thing not in the group
+  ThingGroup updated = **found;
   updated.things.erase(thing);
   StoreChanges changes;
   changes.groups.push_back(updated);
@@ -92,6 +81,16 @@ Expected<void, ControlError> Service::delete_thing(const std::string& name, std:
   }
   if (auto stored = commit(std::move(changes), now_ms, out); !stored) return internal(stored.error());
   return {};
+}
+
+Expected<const ThingGroup*, ControlError> Service::existing_group_for(const std::string& thing,
+                                                                     const std::string& group) const {
+  if (things_.find(thing) == things_.end()) {
+    return fail(ControlErrorCode::ResourceNotFound, "thing " + thing + " does not exist");
+  }
+  auto it = groups_.find(group);
+  if (it == groups_.end()) return fail(ControlErrorCode::ResourceNotFound, "thing group " + group + " does not exist");
+  return &it->second;
 }
 
 std::vector<ThingGroup> Service::list_thing_groups() const {

@@ -80,8 +80,9 @@ Expected<void, StoreError> MemoryStore::apply(const StoreChanges& changes) {
   for (const auto& name : changes.deleted_things) {
     std::erase_if(state_.things, [&](const Thing& t) { return t.name == name; });
   }
-  for (const auto& [job_id, thing] : changes.deleted_executions) {
-    std::erase_if(state_.executions, [&](const Execution& e) { return e.job_id == job_id && e.thing_name == thing; });
+  for (const auto& key : changes.deleted_executions) {
+    std::erase_if(state_.executions,
+                  [&](const Execution& e) { return e.job_id == key.first && e.thing_name == key.second; });
   }
   for (const auto& t : changes.things) upsert(state_.things, t, [](const Thing& r) { return r.name; });
   for (const auto& g : changes.groups) upsert(state_.groups, g, [](const ThingGroup& r) { return r.name; });

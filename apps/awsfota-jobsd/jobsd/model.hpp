@@ -110,6 +110,18 @@ struct Execution {
   friend bool operator==(const Execution&, const Execution&) = default;
 };
 
+// `e` ended by the service rather than the device (canceled, timed out, removed): the next version,
+// updated now, its timers stopped.
+[[nodiscard]] inline Execution ended_by_service(const Execution& e, JobStatus status, std::int64_t now_ms) {
+  Execution ended = e;
+  ended.status = status;
+  ended.version_number += 1;
+  ended.last_updated_at_ms = now_ms;
+  ended.step_deadline_ms.reset();
+  ended.in_progress_deadline_ms.reset();
+  return ended;
+}
+
 [[nodiscard]] inline bool is_pending(JobStatus s) noexcept {
   return s == JobStatus::Queued || s == JobStatus::InProgress;
 }

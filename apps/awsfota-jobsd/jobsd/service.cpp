@@ -282,12 +282,7 @@ Reaction Service::tick(std::int64_t now_ms) {
     const bool step_due = e.step_deadline_ms && *e.step_deadline_ms <= now_ms;
     const bool run_due = e.in_progress_deadline_ms && *e.in_progress_deadline_ms <= now_ms;
     if (!step_due && !run_due) continue;
-    Execution timed_out = e;
-    timed_out.status = JobStatus::TimedOut;
-    timed_out.version_number += 1;
-    timed_out.last_updated_at_ms = now_ms;
-    timed_out.step_deadline_ms.reset();
-    timed_out.in_progress_deadline_ms.reset();
+    Execution timed_out = ended_by_service(e, JobStatus::TimedOut, now_ms);
     reaction.log.push_back("timeout thing=" + e.thing_name + " job=" + e.job_id + " -> TIMED_OUT (" +
                            (step_due ? "step timer" : "in-progress timer") + ")");
     changes.executions.push_back(std::move(timed_out));

@@ -223,6 +223,9 @@ class Service {
   // Jobs in DELETION_IN_PROGRESS for Config::job_deletion_ms are deleted with their executions (control_lifecycle.cpp).
   void finish_deletions(std::int64_t now_ms, StoreChanges& changes, std::vector<std::string>& log) const;
   [[nodiscard]] std::optional<std::int64_t> next_deletion_ms() const;
+  // The group, when both the thing and the group exist (control_registry.cpp).
+  [[nodiscard]] Expected<const ThingGroup*, ControlError> existing_group_for(const std::string& thing,
+                                                                            const std::string& group) const;
   [[nodiscard]] ThingView view_of(const std::string& thing) const;
   [[nodiscard]] std::vector<const Execution*> pending_of(const std::string& thing) const;
   // The first kMaxListedExecutions of pending_of(): what get/accepted and notify list.
