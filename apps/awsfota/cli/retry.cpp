@@ -38,6 +38,9 @@ std::string error_code_of(const std::string& header, const std::string& body) {
 }  // namespace
 
 bool retryable_answer(long status, const std::string& error_type_header, const std::string& body) {
+  // 501 (NotImplementedException: an operation or field the service lacks) says the same every time,
+  // so asking again only delays the error; botocore's transient list (500, 502, 503, 504) leaves it out.
+  if (status == 501) return false;
   if (status >= 500 && status <= 599) return true;
   if (status == 429) return true;
   if (status >= 200 && status < 300) return false;

@@ -1,5 +1,5 @@
 // When the CLI asks AWS again: ThrottlingException (and its kin), HTTP 5xx and dropped connections
-// are retried with full-jitter exponential backoff (botocore's "standard" rule: a random delay up to
+// (but 501, NotImplementedException) are retried with full-jitter exponential backoff (botocore's "standard" rule: a random delay up to
 // min(cap, base * 2^attempt)), at most max_attempts in all, and never sooner than a Retry-After the
 // service sent. Everything else (4xx, a refused connection, a bad host name) fails at once. Pure.
 //
@@ -23,7 +23,7 @@ struct RetryPolicy {
 // The service's error codes that mean "slow down, then ask again" (botocore's throttling list).
 [[nodiscard]] bool is_throttling_error(const std::string& error_code);
 
-// An HTTP answer worth retrying: 5xx, 429, or an error whose code (the x-amzn-ErrorType header's part
+// An HTTP answer worth retrying: 5xx other than 501 (NotImplemented never changes), 429, or an error whose code (the x-amzn-ErrorType header's part
 // before ':', or the body's __type/code) is a throttling one.
 [[nodiscard]] bool retryable_answer(long http_status, const std::string& error_type_header, const std::string& body);
 

@@ -81,6 +81,18 @@ TEST(ApiRetry, ClientErrors_AreNotRetried) {
   EXPECT_TRUE(h.slept.empty());
 }
 
+TEST(ApiRetry, NotImplemented_IsNotRetried) {
+  ScriptedHttp server({ScriptedHttp::reply(501, R"({"message":"UpdateJob is not implemented"})",
+                                           {{"x-amzn-ErrorType", "NotImplementedException"}}),
+                       ScriptedHttp::reply(200, kJob)});
+  RetryHarness h;
+  auto body = call_api(h.context(server), describe_job_request("fw-1"));
+  ASSERT_FALSE(body);
+  EXPECT_NE(body.error().find("NotImplementedException"), std::string::npos) << body.error();
+  EXPECT_EQ(server.requests().size(), 1u);
+  EXPECT_TRUE(h.slept.empty());
+}
+
 TEST(ApiRetry, RefusedConnection_FailsAtOnce) {
   std::uint16_t port = 0;
   {

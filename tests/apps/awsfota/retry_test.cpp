@@ -20,6 +20,13 @@ TEST(Retry, ThrottlingAnd5xx_AreRetried_OtherErrorsAreNot) {
   EXPECT_FALSE(retryable_answer(410, "LimitExceededException", "{}"));
 }
 
+TEST(Retry, NotImplemented501_IsNotRetried) {
+  // An operation or field the service lacks answers the same on every attempt.
+  EXPECT_FALSE(retryable_answer(501, "NotImplementedException", R"({"message":"not implemented"})"));
+  EXPECT_FALSE(retryable_answer(501, "", R"({"__type":"NotImplementedException"})"));
+  EXPECT_FALSE(retryable_answer(501, "", ""));
+}
+
 TEST(Retry, Backoff_IsFullJitterUnderADoublingCappedCeiling) {
   const RetryPolicy p;  // base 1 s, cap 20 s
   EXPECT_DOUBLE_EQ(backoff_seconds(p, 1, "", 1.0), 1.0);
