@@ -180,9 +180,9 @@ TEST_F(StackScript, UpAddThingServeAndDown) {
   ASSERT_EQ(files.Put("/fw/app.bin", std::string(1000, 'x'), "application/octet-stream")->status, 201);
   // The stack's own account, which `scripts/stack env` prints; the service refuses any other.
   const std::string settings = read_text(dir.path() / "run" / "stack.env");
-  const auto at = settings.find("AWS_ACCOUNT_ID=");
-  ASSERT_NE(at, std::string::npos) << settings;
-  const std::string account = settings.substr(at + 15, 12);
+  const auto account_at = settings.find("AWS_ACCOUNT_ID=");
+  ASSERT_NE(account_at, std::string::npos) << settings;
+  const std::string account = settings.substr(account_at + 15, 12);
   const json job = {{"targets", {"arn:aws:iot:us-east-1:" + account + ":thing/dev-1"}},
                     {"document", R"({"url":"${aws:iot:s3-presigned-url:https://bucket.s3.amazonaws.com/fw/app.bin}"})"},
                     {"presignedUrlConfig", {{"expiresInSec", 60}, {"roleArn", "arn:aws:iam::" + account + ":role/presign"}}}};
