@@ -50,14 +50,16 @@ profiles: several keys). Refusals answer as AWS does: MissingAuthenticationToken
 UnrecognizedClientException (unknown key), InvalidSignatureException (wrong secret, signature expired),
 all HTTP 403. --anonymous turns the check off (logged at start). Each account gets
 --api-requests-per-second (default 10, AWS's rate for the IoT Jobs APIs; bursts of as many); more
-answer ThrottlingException (HTTP 400), which the AWS CLI retries.
+answer ThrottlingException (HTTP 400), which the AWS CLI retries. The service acts only in its own
+--account and --region: target ARNs of another are refused with InvalidRequestException.
 
 Example (as scripts/stack runs it):
   awsfota-jobsd --db run/stack-a/jobsd.db --mqtt-port 8883 --ca run/stack-a/pki/ca.pem \
       --cert run/stack-a/pki/jobsd.pem --key run/stack-a/pki/jobsd.key --http-port 8080 \
       --files-url https://127.0.0.1:8443 --documents-url http://127.0.0.1:8081 \
-      --link-secret-file run/stack-a/link-secret --credentials-file run/stack-a/credentials
-  eval "$(scripts/stack env)"   # AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION
+      --link-secret-file run/stack-a/link-secret --credentials-file run/stack-a/credentials \
+      --account 101220704766 --region us-east-1 --link-style aws
+  eval "$(scripts/stack env)"   # AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION, AWS_ACCOUNT_ID
   aws iot list-things --endpoint-url http://127.0.0.1:8080
 )help";
 
