@@ -253,7 +253,9 @@ int run(Options o) {
 
   const json job = {{"targets", {"arn:aws:iot:us-east-1:000000000000:thinggroup/fleet"}},
                     {"document", R"({"operation":"app_fw_update","fwversion":"v1.0.2","size":181124,)"
-                                 R"("location":{"url":"${aws:iot:s3-presigned-url:https://b.s3.amazonaws.com/app.bin}"}})"}};
+                                 R"("location":{"url":"${aws:iot:s3-presigned-url:https://b.s3.amazonaws.com/app.bin}"}})"},
+                    // A placeholder needs the role AWS would assume to presign it, as on AWS.
+                    {"presignedUrlConfig", {{"roleArn", "arn:aws:iam::000000000000:role/presign"}}}};
   const auto t0 = Clock::now();
   const auto created = stack.rest("PUT", "/jobs/bench", job.dump());
   const auto t_created = Clock::now();
