@@ -12,7 +12,11 @@ TEST(CliCreateFlags, OutOfRange_IsAUsageError_Valid_GoesToTheService) {
   awsfota::testing::TempDir dir("cli-flags");
   const auto doc = (dir.path() / "doc.json").string();
   write_file_bytes(doc, std::vector<std::uint8_t>{'{', '}'});
-  const EnvList env{{"AWS_ACCESS_KEY_ID", "k"}, {"AWS_SECRET_ACCESS_KEY", "s"}, {"HOME", dir.path().string()}};
+  // The account given, so that a valid command goes straight to CreateJob (no DescribeThing to learn it).
+  const EnvList env{{"AWS_ACCESS_KEY_ID", "k"},
+                    {"AWS_SECRET_ACCESS_KEY", "s"},
+                    {"AWS_ACCOUNT_ID", "123456789012"},
+                    {"HOME", dir.path().string()}};
   auto create = [&](std::vector<std::string> extra) {
     std::vector<std::string> args{"job", "create", "fw-1", "--thing", "t1", "--document-file", doc,
                                   "--endpoint-url", "http://127.0.0.1:1"};
