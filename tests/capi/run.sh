@@ -54,7 +54,7 @@ step "stack up" "$root/scripts/stack" up --name "$name" --mqtt-port "$mqtt_port"
   --http-port "$http_port" --api-port "$api_port"
 step "add-thing" "$root/scripts/stack" add-thing "$thing" --name "$name"
 # The stack's key pair, which the Jobs service checks the CLI's signatures against.
-eval "$("$root/scripts/stack" env --name "$name" | grep '^export AWS_')"
+eval "$("$root/scripts/stack" env --name "$name" | grep -E '^(export )?AWS_')"
 pki=$work/stack/pki
 
 # 3. Images: v1.0.0 in slot A (the factory's), v1.0.1 published and offered as a job.

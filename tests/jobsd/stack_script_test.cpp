@@ -191,14 +191,19 @@ TEST_F(StackScript, UpAddThingServeAndDown) {
   auto env = stack({"env"});
   ASSERT_TRUE(env) << env.error();
   const auto exported = [&](const std::string& name) {
-    const auto at = env->find("export " + name + "=");
-    return at == std::string::npos ? std::string()
-                                   : env->substr(at + name.size() + 8, env->find('\n', at) - at - name.size() - 8);
+    // One NAME=VALUE line each, and one `export NAME ...` line that names them all.
+    const auto at = env->find("\n" + name + "=");
+    const auto export_at = env->rfind("\nexport ");
+    if (at == std::string::npos || export_at == std::string::npos ||
+        env->substr(export_at, env->find('\n', export_at + 1) - export_at).find(" " + name) == std::string::npos) {
+      return std::string();
+    }
+    return env->substr(at + name.size() + 2, env->find('\n', at + 1) - at - name.size() - 2);
   };
   const sigv4::SigV4Credentials keys{exported("AWS_ACCESS_KEY_ID"), exported("AWS_SECRET_ACCESS_KEY"), ""};
   ASSERT_EQ(keys.access_key_id.size(), 20u) << *env;
   ASSERT_EQ(keys.secret_access_key.size(), 40u) << *env;
-  EXPECT_NE(env->find("export AWS_DEFAULT_REGION=us-east-1\n"), std::string::npos) << *env;
+  EXPECT_EQ(exported("AWS_DEFAULT_REGION"), "us-east-1") << *env;
   // Exported, so that the awsfota CLI run from the shell builds ARNs in the stack's account.
   EXPECT_EQ(exported("AWS_ACCOUNT_ID"), account) << *env;
   EXPECT_EQ(std::filesystem::status(dir.path() / "run" / "credentials").permissions() & std::filesystem::perms::all,
