@@ -1,7 +1,10 @@
 // `awsfota publish` against a real nginx with WebDAV PUT, over HTTPS with a generated CA.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
+#include <iterator>
+#include <thread>
 
 #include "awsfota/adapters/openssl/crypto.hpp"
 #include "awsfota/image/crypto.hpp"
@@ -122,9 +125,14 @@ TEST_F(CliPublish, S3_PutsSignedRequestPathStyleUnderEndpoint) {
 
   openssl::OpenSslCrypto crypto;
   const auto sha = image::to_hex(image::sha256_of(crypto, read_file_bytes(file_)));
-  std::ifstream in(log);
+  // nginx writes its access log line after the answer went out: wait for it rather than race it.
   std::string line;
-  std::getline(in, line);
+  for (int i = 0; i < 100 && line.empty(); ++i) {
+    std::ifstream in(log);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (auto end = text.find('\n'); end != std::string::npos) line = text.substr(0, end);
+    if (line.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   EXPECT_EQ(line.rfind("PUT /fw-bucket/rel/fw.bin|AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/", 0), 0u) << line;
   EXPECT_NE(line.find("/eu-west-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature="),
             std::string::npos)
