@@ -2,6 +2,8 @@
 // with devices that report progress over MQTT, as an operator and a fleet would.
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include "cli_runner.hpp"
 #include "jobsd/local_stack.hpp"
 #include "support/process.hpp"
@@ -148,6 +150,29 @@ TEST_F(CliJobs, CancelAndServiceErrors) {
   auto down = run_awsfota({"job", "list", "--endpoint-url", "http://127.0.0.1:1"}, env_);
   EXPECT_EQ(down.exit_code, 1);
   EXPECT_NE(down.err.find("ListJobs failed"), std::string::npos) << down.err;
+}
+
+// The service's per-account rate (AWS's ThrottlingException) against the CLI's retries: five operators'
+// commands at once against a service that takes 3 requests a second. The service throttles some of
+// them (its log says so), and every command still succeeds, because the CLI retries with backoff.
+TEST(CliThrottled, CommandsRefusedWithThrottlingExceptionAreRetriedUntilTheServiceAnswers) {
+  awsfota::testing::TempDir dir{"cli-throttled"};
+  auto s = LocalStack::start(dir.path() / "stack", {.api_requests_per_second = 3});
+  ASSERT_TRUE(s) << s.error();
+  LocalStack& stack = **s;
+  const std::string endpoint = "http://127.0.0.1:" + std::to_string(stack.http_port());
+  std::vector<std::future<CliResult>> runs;
+  for (int i = 0; i < 5; ++i) {
+    runs.push_back(std::async(std::launch::async, [&] {
+      return run_awsfota({"job", "list", "--endpoint-url", endpoint}, stack.aws_env());
+    }));
+  }
+  for (auto& run : runs) {
+    const CliResult r = run.get();
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
+  const std::string log = stack.service_log();
+  EXPECT_NE(log.find("ThrottlingException"), std::string::npos) << "the service throttled nothing:\n" << log;
 }
 
 }  // namespace
