@@ -374,7 +374,8 @@ Expected<void, SwupdateError> SocketSwupdate::install(const std::string& swu, co
     if (Clock::now() >= next_status) {
       next_status = Clock::now() + std::chrono::milliseconds(100);
       if (auto r = read_status_lines(options_, watch, 64); !r) {
-        if (r.error().code == SwupdateErrorCode::Unavailable) {
+        // Refused (nothing listens) or reset mid-answer (killed while it answered): either way it is gone.
+        if (r.error().code == SwupdateErrorCode::Unavailable || r.error().code == SwupdateErrorCode::Lost) {
           return swu_failure(SwupdateErrorCode::Lost, "SWUpdate went away during the install (" + r.error().reason + ")");
         }
         return unexpected(r.error());
